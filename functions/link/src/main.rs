@@ -1,0 +1,18 @@
+//! Lambda function for `POST /accounts`: links a Webflow site with a Site API token.
+
+use std::convert::Infallible;
+
+use lambda_http::{Error, run, service_fn};
+use sitelink_core::http::handle_link;
+use sitelink_core::{App, Config};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_http::tracing::init_default_subscriber();
+
+    let config = Config::from_env().inspect_err(|error| tracing::error!(%error, "invalid configuration"))?;
+    let app = App::from_config(config).await?;
+
+    let app = &app;
+    run(service_fn(move |request| async move { Ok::<_, Infallible>(handle_link(app, request).await) })).await
+}

@@ -1,0 +1,21 @@
+//! Lambda function for `GET /accounts`: lists the tenant's linked accounts, filtered and paginated.
+
+use std::convert::Infallible;
+
+use lambda_http::{Error, run, service_fn};
+use sitelink_core::http::handle_list;
+use sitelink_core::{App, Config};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_http::tracing::init_default_subscriber();
+
+    let config = Config::from_env().inspect_err(|error| tracing::error!(%error, "invalid configuration"))?;
+    config
+        .require_cursor_keys()
+        .inspect_err(|error| tracing::error!(%error, "invalid configuration"))?;
+    let app = App::from_config(config).await?;
+
+    let app = &app;
+    run(service_fn(move |request| async move { Ok::<_, Infallible>(handle_list(app, request).await) })).await
+}

@@ -1,0 +1,129 @@
+use aws_sdk_secretsmanager::Client;
+use aws_sdk_secretsmanager::error::ProvideErrorMetadata;
+use aws_sdk_secretsmanager::types::Tag;
+use serde::{Deserialize, Serialize};
+use sitelink_validation::SiteToken;
+
+use super::store_error;
+use crate::model::PROVIDER_WEBFLOW;
+use crate::ports::{SecretStore, SecretTags, StoreError};
+
+const SERVICE: &str = "Secrets Manager";
+
+/// Tag keys on every Sitelink secret.
+pub const TAG_TENANT: &str = "sitelink:tenant";
+pub const TAG_ACCOUNT_ID: &str = "sitelink:account-id";
+pub const TAG_PROVIDER: &str = "sitelink:provider";
+
+/// The secret's value, as JSON.
+#[derive(Serialize)]
+struct SecretValue<'a> {
+    site_token: &'a str,
+}
+
+#[derive(Deserialize)]
+struct StoredSecretValue {
+    site_token: String,
+}
+
+/// Site tokens in AWS Secrets Manager, one secret per account.
+#[derive(Debug, Clone)]
+pub struct SecretsManagerStore {
+    client: Client,
+    kms_key_id: Option<String>,
+}
+
+impl SecretsManagerStore {
+    /// `kms_key_id` selects the key new secrets are encrypted with; `None` uses the
+    /// account's AWS managed key for Secrets Manager.
+    pub fn new(client: Client, kms_key_id: Option<String>) -> Self {
+        Self { client, kms_key_id }
+    }
+}
+
+fn secret_string(token: &SiteToken) -> String {
+    let value = SecretValue {
+        site_token: token.expose(),
+    };
+    // Serializing a struct of one string cannot fail.
+    serde_json::to_string(&value).unwrap_or_default()
+}
+
+fn tag(key: &str, value: &str) -> Tag {
+    Tag::builder().key(key).value(value).build()
+}
+
+impl SecretStore for SecretsManagerStore {
+    async fn create(&self, name: &str, token: &SiteToken, tags: &SecretTags) -> Result<(), StoreError> {
+        self.client
+            .create_secret()
+            .name(name)
+            .secret_string(secret_string(token))
+            .set_kms_key_id(self.kms_key_id.clone())
+            .tags(tag(TAG_TENANT, &tags.tenant_key))
+            .tags(tag(TAG_ACCOUNT_ID, &tags.account_id))
+            .tags(tag(TAG_PROVIDER, PROVIDER_WEBFLOW))
+            .send()
+            .await
+            .map_err(|error| store_error(SERVICE, "CreateSecret", error.into_service_error()))?;
+        Ok(())
+    }
+
+    async fn put(&self, name: &str, token: &SiteToken) -> Result<(), StoreError> {
+        self.client
+            .put_secret_value()
+            .secret_id(name)
+            .secret_string(secret_string(token))
+            .send()
+            .await
+            .map_err(|error| store_error(SERVICE, "PutSecretValue", error.into_service_error()))?;
+        Ok(())
+    }
+
+    async fn get(&self, name: &str) -> Result<Option<SiteToken>, StoreError> {
+        let output = match self.client.get_secret_value().secret_id(name).send().await {
+            Ok(output) => output,
+            Err(error) => {
+                let error = error.into_service_error();
+                if error.is_resource_not_found_exception() {
+                    return Ok(None);
+                }
+                // Secrets Manager answers InvalidRequestException for a secret that is
+                // scheduled for deletion.
+                if error.is_invalid_request_exception()
+                    && error.message().is_some_and(|m| m.contains("deletion"))
+                {
+                    return Err(StoreError::SecretScheduledForDeletion);
+                }
+                return Err(store_error(SERVICE, "GetSecretValue", error));
+            }
+        };
+        let text = output
+            .secret_string()
+            .ok_or_else(|| StoreError::Corrupt("the secret has no string value".to_owned()))?;
+        let value: StoredSecretValue = serde_json::from_str(text)
+            .map_err(|_| StoreError::Corrupt("the secret's value is not the expected JSON object".to_owned()))?;
+        Ok(Some(SiteToken::from_stored(value.site_token)))
+    }
+
+    async fn delete(&self, name: &str) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .delete_secret()
+            .secret_id(name)
+            .force_delete_without_recovery(true)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(error) => {
+                let error = error.into_service_error();
+                if error.is_resource_not_found_exception() {
+                    Ok(())
+                } else {
+                    Err(store_error(SERVICE, "DeleteSecret", error))
+                }
+            }
+        }
+    }
+}

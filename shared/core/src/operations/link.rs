@@ -1,0 +1,133 @@
+use sitelink_validation::{ACCOUNT_ID_PREFIX, LinkRequest};
+
+use super::verify::{VerifiedToken, verify_token};
+use crate::app::App;
+use crate::error::ApiError;
+use crate::model::{Account, AccountStatus, PROVIDER_WEBFLOW};
+use crate::ports::{AccountStore, CreateOutcome, RelinkChanges, SecretStore, SecretTags, WebflowApi};
+use crate::tenant::Tenant;
+use crate::timestamp;
+
+/// The account a link produced, and whether it is new (`201`) or a relink (`200`).
+#[derive(Debug, Clone)]
+pub struct Linked {
+    pub account: Account,
+    pub created: bool,
+}
+
+/// Links a Webflow site: verifies the token with Webflow, then stores it.
+///
+/// Nothing is stored unless Webflow accepts the token. A new account's secret is written
+/// before its record, and deleted again if the record is not written, so no record ever
+/// points at a missing secret. A second link of the same site for the same tenant and
+/// origin owner is a relink: a new version of the same secret, the same account id.
+pub async fn link<A, S, W>(app: &App<A, S, W>, tenant: &Tenant, request: LinkRequest) -> Result<Linked, ApiError>
+where
+    A: AccountStore,
+    S: SecretStore,
+    W: WebflowApi,
+{
+    let verified = verify_token(&app.webflow, &request.site_token).await?;
+
+    let existing = app
+        .accounts
+        .find_linked(tenant, &verified.site.id, &request.origin_owner_id)
+        .await?;
+    if let Some(account_id) = existing {
+        return relink(app, tenant, &account_id, &request, verified).await;
+    }
+
+    let now = timestamp::now();
+    let account = Account {
+        id: new_account_id(),
+        provider: PROVIDER_WEBFLOW.to_owned(),
+        origin_owner_id: request.origin_owner_id.clone(),
+        origin_owner_name: request.origin_owner_name.clone(),
+        label: request.label.clone(),
+        status: AccountStatus::Active,
+        status_reason: None,
+        site: verified.site.clone(),
+        authorized_user: verified.authorized_user.clone(),
+        token_hint: request.site_token.hint(),
+        created_at: now.clone(),
+        updated_at: now,
+        last_tested_at: None,
+    };
+    let secret_name = app.secret_name(tenant, &account.id);
+    let tags = SecretTags {
+        tenant_key: tenant.key().to_owned(),
+        account_id: account.id.clone(),
+    };
+    app.secrets.create(&secret_name, &request.site_token, &tags).await?;
+
+    match app.accounts.create(tenant, &account).await {
+        Ok(CreateOutcome::Created) => {
+            tracing::info!(tenant = tenant.key(), account_id = %account.id, site_id = %account.site.id, "account linked");
+            Ok(Linked { account, created: true })
+        }
+        Ok(CreateOutcome::SiteAlreadyLinked) => {
+            // A concurrent first link of the same site and owner won; this call becomes a
+            // relink of its account.
+            delete_unused_secret(app, tenant, &account.id, &secret_name).await?;
+            let winner = app
+                .accounts
+                .find_linked(tenant, &verified.site.id, &request.origin_owner_id)
+                .await?
+                .ok_or_else(|| ApiError::Internal("the link item vanished after a conflicting create".to_owned()))?;
+            relink(app, tenant, &winner, &request, verified).await
+        }
+        Err(error) => {
+            delete_unused_secret(app, tenant, &account.id, &secret_name).await?;
+            Err(error.into())
+        }
+    }
+}
+
+async fn relink<A, S, W>(
+    app: &App<A, S, W>,
+    tenant: &Tenant,
+    account_id: &str,
+    request: &LinkRequest,
+    verified: VerifiedToken,
+) -> Result<Linked, ApiError>
+where
+    A: AccountStore,
+    S: SecretStore,
+{
+    let secret_name = app.secret_name(tenant, account_id);
+    app.secrets.put(&secret_name, &request.site_token).await?;
+
+    let changes = RelinkChanges {
+        origin_owner_name: request.origin_owner_name.clone(),
+        label: request.label.clone(),
+        site: verified.site,
+        authorized_user: verified.authorized_user,
+        token_hint: request.site_token.hint(),
+        updated_at: timestamp::now(),
+    };
+    let account = app
+        .accounts
+        .relink(tenant, account_id, &changes)
+        .await?
+        .ok_or_else(|| ApiError::Internal(format!("account {account_id} vanished during a relink")))?;
+    tracing::info!(tenant = tenant.key(), account_id, site_id = %account.site.id, "account relinked");
+    Ok(Linked { account, created: false })
+}
+
+/// Deletes the secret of an account whose record was not written. If that fails too, the
+/// secret is an orphan: it is logged by name so it can be found and removed.
+async fn delete_unused_secret<A, S, W>(app: &App<A, S, W>, tenant: &Tenant, account_id: &str, secret_name: &str) -> Result<(), ApiError>
+where
+    S: SecretStore,
+{
+    if let Err(error) = app.secrets.delete(secret_name).await {
+        tracing::error!(tenant = tenant.key(), account_id, secret_name, error = %error, "failed to delete the secret of an unwritten account; it is orphaned");
+        return Err(error.into());
+    }
+    Ok(())
+}
+
+fn new_account_id() -> String {
+    // Version 7 UUIDs start with the time, so account ids sort roughly by creation.
+    format!("{ACCOUNT_ID_PREFIX}{}", uuid::Uuid::now_v7().simple())
+}

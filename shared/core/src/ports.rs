@@ -1,0 +1,158 @@
+//! The interfaces the operations need from storage and from Webflow. The adapters in
+//! [`crate::adapters`] and [`crate::webflow`] implement them for AWS and the real API;
+//! tests can put failing or in-memory versions behind them.
+
+use std::future::Future;
+
+use sitelink_validation::SiteToken;
+
+use crate::model::{Account, AccountStatus, AuthorizedUser, Site, StatusReason, TestResult};
+use crate::tenant::Tenant;
+use crate::webflow::{WebflowClient, WebflowError, WebflowSite, WebflowUser};
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A storage call that failed. None of these texts contains a token.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{service} throttled {operation}")]
+    Throttled {
+        service: &'static str,
+        operation: &'static str,
+        #[source]
+        source: BoxError,
+    },
+    #[error("{service} {operation} failed")]
+    Failed {
+        service: &'static str,
+        operation: &'static str,
+        #[source]
+        source: BoxError,
+    },
+    #[error("the account's secret is scheduled for deletion")]
+    SecretScheduledForDeletion,
+    #[error("a stored item is malformed: {0}")]
+    Corrupt(String),
+}
+
+/// Whether a new account's records were written, or another link of the same site and
+/// origin owner got there first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreateOutcome {
+    Created,
+    SiteAlreadyLinked,
+}
+
+/// The fields a relink overwrites.
+#[derive(Debug, Clone)]
+pub struct RelinkChanges {
+    pub origin_owner_name: String,
+    pub label: Option<String>,
+    pub site: Site,
+    pub authorized_user: AuthorizedUser,
+    pub token_hint: String,
+    pub updated_at: String,
+}
+
+/// A finished connection test, to be recorded on the account.
+#[derive(Debug, Clone)]
+pub struct TestOutcome {
+    pub result: TestResult,
+    pub tested_at: String,
+    /// `Some` when the result moves the account to `error`, `None` when it leaves the
+    /// status alone (a transient failure) or restores `active` (`ok`).
+    pub error_reason: Option<StatusReason>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    pub origin_owner_id: Option<String>,
+    pub status: Option<AccountStatus>,
+}
+
+/// One page of accounts, in account id order, and the id to continue after, if any.
+#[derive(Debug, Clone)]
+pub struct ListedPage {
+    pub accounts: Vec<Account>,
+    pub continue_after: Option<String>,
+}
+
+/// Account records. Every call is scoped to one tenant.
+pub trait AccountStore: Send + Sync {
+    /// Finds the account that links `site_id` for `origin_owner_id`, if there is one.
+    fn find_linked(
+        &self,
+        tenant: &Tenant,
+        site_id: &str,
+        origin_owner_id: &str,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+
+    fn get(&self, tenant: &Tenant, account_id: &str) -> impl Future<Output = Result<Option<Account>, StoreError>> + Send;
+
+    /// Writes a new account and the uniqueness record of its site and origin owner in one
+    /// transaction, so two concurrent first links produce one account.
+    fn create(&self, tenant: &Tenant, account: &Account) -> impl Future<Output = Result<CreateOutcome, StoreError>> + Send;
+
+    /// Applies a relink; `None` when the account does not exist.
+    fn relink(
+        &self,
+        tenant: &Tenant,
+        account_id: &str,
+        changes: &RelinkChanges,
+    ) -> impl Future<Output = Result<Option<Account>, StoreError>> + Send;
+
+    /// Records a test outcome unless a later one is recorded already, and returns the
+    /// account as stored afterwards; `None` when the account does not exist.
+    fn record_test(
+        &self,
+        tenant: &Tenant,
+        account_id: &str,
+        outcome: &TestOutcome,
+    ) -> impl Future<Output = Result<Option<Account>, StoreError>> + Send;
+
+    /// Lists up to `limit` accounts matching `filter`, in id order, after `after`.
+    fn list(
+        &self,
+        tenant: &Tenant,
+        filter: &ListFilter,
+        limit: u16,
+        after: Option<&str>,
+    ) -> impl Future<Output = Result<ListedPage, StoreError>> + Send;
+}
+
+/// The tags a new secret gets, so it can be traced to its account without reading it.
+#[derive(Debug, Clone)]
+pub struct SecretTags {
+    pub tenant_key: String,
+    pub account_id: String,
+}
+
+/// One secret per account, holding its site token.
+pub trait SecretStore: Send + Sync {
+    fn create(&self, name: &str, token: &SiteToken, tags: &SecretTags) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Writes a new current version of an existing secret.
+    fn put(&self, name: &str, token: &SiteToken) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Reads the current version; `None` when the secret does not exist.
+    fn get(&self, name: &str) -> impl Future<Output = Result<Option<SiteToken>, StoreError>> + Send;
+
+    /// Deletes a secret at once, with no recovery window. Deleting a missing secret succeeds.
+    fn delete(&self, name: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// The Webflow calls that prove a token works.
+pub trait WebflowApi: Send + Sync {
+    fn sites(&self, token: &SiteToken) -> impl Future<Output = Result<Vec<WebflowSite>, WebflowError>> + Send;
+    fn authorized_by(&self, token: &SiteToken) -> impl Future<Output = Result<WebflowUser, WebflowError>> + Send;
+}
+
+impl WebflowApi for WebflowClient {
+    fn sites(&self, token: &SiteToken) -> impl Future<Output = Result<Vec<WebflowSite>, WebflowError>> + Send {
+        WebflowClient::sites(self, token)
+    }
+
+    fn authorized_by(&self, token: &SiteToken) -> impl Future<Output = Result<WebflowUser, WebflowError>> + Send {
+        WebflowClient::authorized_by(self, token)
+    }
+}
