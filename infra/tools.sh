@@ -44,7 +44,7 @@ sitelink_tools_main() {
 
     python="${SITELINK_PYTHON:-python3}"
     if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
-        echo "infra/tools.sh: $python is missing or older than Python 3.10, which aws-sam-cli 1.170.0 requires; set SITELINK_PYTHON to a newer interpreter" >&2
+        echo "infra/tools.sh: $python is missing or older than Python 3.10, which aws-sam-cli 1.170.0 requires. Set SITELINK_PYTHON to a newer interpreter." >&2
         exec {lock_fd}>&-
         return 1
     fi
@@ -55,7 +55,7 @@ sitelink_tools_main() {
     fi
     rm -f "$stamp"
     if ! "$venv/bin/python" -m pip install --disable-pip-version-check --quiet "${pins[@]}"; then
-        echo "infra/tools.sh: pip install failed; the venv in $venv is left without a stamp, so the next run retries" >&2
+        echo "infra/tools.sh: pip install failed. The next run retries it, because $venv has no stamp yet." >&2
         exec {lock_fd}>&-
         return 1
     fi

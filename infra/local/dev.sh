@@ -45,19 +45,19 @@ export SITELINK_TABLE_NAME="${SITELINK_TABLE_NAME:-sitelink-accounts}"
 sitelink_create_table "$SITELINK_MOTO_URL" "$SITELINK_TABLE_NAME"
 echo "moto_server is listening on $SITELINK_MOTO_URL with table $SITELINK_TABLE_NAME" >&2
 
-# Webflow: the fake unless the caller named a Webflow API.
+# Webflow: start the fake unless WEBFLOW_API_BASE_URL names a Webflow API.
 if [[ -z "${WEBFLOW_API_BASE_URL:-}" ]]; then
     cargo build --package webflow-fake
-    fake_port="$(sitelink_free_port)"
     fake_log="$log_dir/webflow-fake.log"
+    # Port 0 lets the fake pick a free port. The fake prints
+    # `webflow-fake listening on <base URL>` once it accepts connections.
     sitelink_spawn "webflow-fake" "$fake_log" \
-        cargo run --quiet --package webflow-fake -- --listen "127.0.0.1:$fake_port"
+        cargo run --quiet --package webflow-fake -- --listen 127.0.0.1:0
     fake_pid="$SITELINK_LAST_PID"
-    # The fake prints `webflow-fake listening on <base URL>` once it accepts connections.
     deadline=$((SECONDS + 30))
     until ready_line="$(grep -m 1 '^webflow-fake listening on ' "$fake_log")"; do
         if ! kill -0 "$fake_pid" 2>/dev/null || ((SECONDS >= deadline)); then
-            echo "error: webflow-fake did not report that it is listening on 127.0.0.1:$fake_port" >&2
+            echo "error: webflow-fake did not report that it is listening" >&2
             sitelink_show_log "$fake_log"
             exit 1
         fi
@@ -93,19 +93,29 @@ until sitelink_port_in_use "$api_port"; do
 done
 
 base_url="http://127.0.0.1:$api_port"
-site_token="$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+if [[ -n "${fake_pid:-}" ]]; then
+    site_token="$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+    token_note="The fake accepts any 64-hex token except those starting with 00000401 (revoked),
+00000403 (missing scope), 00000429 (rate limited), 00000500 or 00000502; see
+\`cargo run -p webflow-fake -- --help\`."
+else
+    site_token="YOUR_SITE_TOKEN"
+    token_note="Replace YOUR_SITE_TOKEN with a token from the site's Site settings → Apps & Integrations."
+fi
+
 cat <<EOF
 
 Sitelink is running at $base_url as tenant "$SITELINK_LOCAL_TENANT".
 Webflow API: $WEBFLOW_API_BASE_URL
-Logs: $log_dir
+Logs of moto and the fake: $log_dir
 
-Link a site (any 64-hex token; the fake accepts it):
+Link a site:
   curl -sS -i -X POST $base_url/accounts \\
     -H 'content-type: application/json' \\
     -d '{"site_token": "$site_token", "origin_owner_id": "customer-1", "origin_owner_name": "Customer One", "label": "Main site"}'
+$token_note
 
-Test the connection (ACCOUNT_ID is the "id" of the link response):
+Test the connection (ACCOUNT_ID is the "id" in the link response):
   curl -sS -i -X POST $base_url/accounts/ACCOUNT_ID/test
 
 List the accounts:

@@ -3,7 +3,7 @@
 # after infra/tools.sh has put the tools venv on PATH.
 #
 # Every server is started on 127.0.0.1 in its own session (setsid), so that
-# sitelink_stop_all can stop it and any children it spawned by process group.
+# sitelink_stop_all can stop it with the children in its process group.
 # Callers install the traps:
 #
 #   trap sitelink_stop_all EXIT
@@ -14,7 +14,7 @@ SITELINK_SERVER_PIDS=()
 SITELINK_SERVER_NAMES=()
 
 # Prints a TCP port that is free on 127.0.0.1 right now. Another process can still take
-# it before the caller binds it, so callers treat a failed start as an error to retry.
+# it before the caller binds it, and then the caller's server fails to start.
 sitelink_free_port() {
     python3 -c '
 import socket
@@ -48,29 +48,44 @@ sitelink_spawn() {
     SITELINK_SERVER_NAMES+=("$name")
 }
 
-# Succeeds while a process other than a zombie is left in session SID.
-sitelink_session_alive() {
-    ps -o stat= --sid "$1" 2>/dev/null | grep -qv '^Z'
+# Prints the ids of PID's descendants, one a line.
+sitelink_descendants() {
+    local child
+    for child in $(pgrep -P "$1"); do
+        echo "$child"
+        sitelink_descendants "$child"
+    done
+}
+
+# Succeeds while any of the processes PID... is alive and not a zombie.
+sitelink_any_alive() {
+    local ids
+    ids="$(IFS=,; echo "$*")"
+    ps -o stat= -p "$ids" 2>/dev/null | grep -qv '^Z'
 }
 
 # Stops every server started with sitelink_spawn, newest first: SIGTERM to its process
-# group, then SIGKILL if anything is left in its session after 5 s. Safe to call more
-# than once.
+# group, then SIGKILL to the group and to the server's descendants if any of them is
+# still alive after 5 s. The descendants are collected first because cargo lambda watch
+# runs each function in a session of its own. Safe to call more than once.
 sitelink_stop_all() {
     local i pid name deadline
+    local -a members
     for ((i = ${#SITELINK_SERVER_PIDS[@]} - 1; i >= 0; i--)); do
         pid="${SITELINK_SERVER_PIDS[i]}"
         name="${SITELINK_SERVER_NAMES[i]}"
-        if sitelink_session_alive "$pid"; then
+        mapfile -t members < <(echo "$pid"; sitelink_descendants "$pid")
+        if sitelink_any_alive "${members[@]}"; then
             echo "stopping $name (process group $pid)" >&2
             kill -TERM -- "-$pid" 2>/dev/null || true
             deadline=$((SECONDS + 5))
-            while sitelink_session_alive "$pid" && ((SECONDS < deadline)); do
+            while sitelink_any_alive "${members[@]}" && ((SECONDS < deadline)); do
                 sleep 0.1
             done
-            if sitelink_session_alive "$pid"; then
+            if sitelink_any_alive "${members[@]}"; then
                 echo "$name did not stop within 5 s; sending SIGKILL" >&2
                 kill -KILL -- "-$pid" 2>/dev/null || true
+                kill -KILL "${members[@]}" 2>/dev/null || true
             fi
         fi
         wait "$pid" 2>/dev/null || true
@@ -89,19 +104,19 @@ sitelink_show_log() {
     fi
 }
 
-# Waits until URL answers with HTTP 200, for at most TIMEOUT seconds, while the server
-# process PID is alive.
+# Waits until a GET of URL returns HTTP 200, for at most TIMEOUT seconds, while the
+# server process PID is alive.
 sitelink_wait_http() {
     local name="$1" url="$2" pid="$3" timeout="$4" log="$5"
     local deadline=$((SECONDS + timeout))
     until curl --silent --fail --output /dev/null --max-time 2 "$url"; do
         if ! kill -0 "$pid" 2>/dev/null; then
-            echo "error: $name exited before $url answered" >&2
+            echo "error: $name exited before $url returned HTTP 200" >&2
             sitelink_show_log "$log"
             return 1
         fi
         if ((SECONDS >= deadline)); then
-            echo "error: $name did not answer on $url within $timeout s" >&2
+            echo "error: $name timed out: $url did not return HTTP 200 within $timeout s" >&2
             sitelink_show_log "$log"
             return 1
         fi
@@ -110,7 +125,7 @@ sitelink_wait_http() {
 }
 
 # Starts moto's server mode on 127.0.0.1:PORT with output in LOG and waits until its
-# /moto-api/ page answers. Sets SITELINK_MOTO_URL.
+# /moto-api/ page returns HTTP 200. Sets SITELINK_MOTO_URL.
 sitelink_start_moto() {
     local port="$1" log="$2"
     sitelink_spawn "moto_server" "$log" moto_server -H 127.0.0.1 -p "$port"

@@ -10,9 +10,13 @@ use sitelink_core::{App, Config};
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
 
-    let config = Config::from_env().inspect_err(|error| tracing::error!(%error, "invalid configuration"))?;
+    let config =
+        Config::from_env().inspect_err(|error| tracing::error!(%error, "invalid configuration"))?;
     let app = App::from_config(config).await?;
 
     let app = &app;
-    run(service_fn(move |request| async move { Ok::<_, Infallible>(handle_test(app, request).await) })).await
+    run(service_fn(move |request| async move {
+        Ok::<_, Infallible>(handle_test(app, request).await)
+    }))
+    .await
 }

@@ -14,7 +14,7 @@ use crate::behaviour::{Behaviour, ServedEndpoint, is_site_token, token_hint};
 use crate::identity;
 use crate::server::AppState;
 
-/// How long `Behaviour::Hang` holds a request: far longer than any client timeout.
+/// How long `Behaviour::Hang` keeps a request open: far longer than any client timeout.
 const HANG_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Per-token request limit of Webflow's Starter and Basic plans, per minute. The fake
@@ -111,7 +111,7 @@ fn too_many_requests(retry_after: Option<&str>) -> Response {
         HeaderValue::from_static(RATE_LIMIT_PER_MINUTE),
     );
     headers.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
-    // The value was checked when the behaviour was set, so a failure here cannot happen.
+    // `validate_script` rejected invalid values when the behaviour was set, so none is skipped.
     if let Some(value) = retry_after.and_then(|value| HeaderValue::from_str(value).ok()) {
         headers.insert(RETRY_AFTER, value);
     }
@@ -123,7 +123,7 @@ fn json_response(status: StatusCode, body: String) -> Response {
 }
 
 /// Returns the credential of an `Authorization: Bearer <token>` header. The scheme name is
-/// case-insensitive, as RFC 7235 defines for every authentication scheme.
+/// matched case-insensitively, as RFC 9110 section 11.1 defines for every scheme.
 pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, credential) = value.split_once(' ')?;

@@ -20,7 +20,7 @@ pub enum Endpoint {
     Any,
 }
 
-/// How the fake responds to one request.
+/// The response that the fake sends to one request.
 ///
 /// In the control API's JSON a behaviour without data is a string (`"revoked"`), and
 /// `RateLimited` is an object: `{"rate_limited": {"retry_after": "60"}}` or
@@ -72,8 +72,8 @@ pub enum Behaviour {
 /// Length of a Webflow Site API token: 64 hexadecimal characters.
 pub(crate) const SITE_TOKEN_LENGTH: usize = 64;
 
-/// Returns whether `token` has the form of a Site API token. The fake answers any
-/// other bearer credential with 401, as Webflow does for an unknown token.
+/// Returns whether `token` has the form of a Site API token. The fake rejects any other
+/// bearer credential with 401, as Webflow does for an unknown token.
 pub(crate) fn is_site_token(token: &str) -> bool {
     token.len() == SITE_TOKEN_LENGTH && token.bytes().all(|b| b.is_ascii_hexdigit())
 }
@@ -87,15 +87,15 @@ pub(crate) fn token_hint(token: &str) -> String {
     }
 }
 
-/// Checks a token given to the library or the control API. The error message says what
-/// is expected.
+/// Checks a token given to the library or the control API. The error message states the
+/// expected form.
 pub(crate) fn validate_token(token: &str) -> Result<(), String> {
     if is_site_token(token) {
         Ok(())
     } else {
         Err(format!(
             "invalid token ending in `{}`: expected {SITE_TOKEN_LENGTH} hexadecimal characters, \
-             because the fake answers every other credential with 401",
+             because the fake rejects every other credential with 401",
             token_hint(token)
         ))
     }
@@ -208,11 +208,16 @@ impl Registry {
     }
 
     pub(crate) fn record_request(&self, token: &str) {
-        self.lock().entry(token.to_owned()).or_default().request_count += 1;
+        self.lock()
+            .entry(token.to_owned())
+            .or_default()
+            .request_count += 1;
     }
 
     pub(crate) fn request_count(&self, token: &str) -> usize {
-        self.lock().get(token).map_or(0, |state| state.request_count)
+        self.lock()
+            .get(token)
+            .map_or(0, |state| state.request_count)
     }
 
     /// Consumes the next behaviour for a request to `endpoint`: the endpoint's own script
@@ -314,7 +319,11 @@ mod tests {
     #[test]
     fn any_script_is_shared_by_endpoints() {
         let registry = Registry::default();
-        registry.set_script(TOKEN, Endpoint::Any, vec![Behaviour::Revoked, Behaviour::Valid]);
+        registry.set_script(
+            TOKEN,
+            Endpoint::Any,
+            vec![Behaviour::Revoked, Behaviour::Valid],
+        );
 
         assert_eq!(
             registry.next_behaviour(TOKEN, ServedEndpoint::AuthorizedBy),

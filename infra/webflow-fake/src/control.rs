@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::behaviour::{Behaviour, Endpoint, token_hint, validate_script, validate_token};
 use crate::identity;
@@ -31,7 +31,9 @@ fn any_endpoint() -> Endpoint {
     Endpoint::Any
 }
 
-fn bad_request(message: String) -> Response {
+/// Logs the rejection, because a script may not show the response body, and returns 400.
+fn bad_request(token: &str, message: String) -> Response {
+    warn!(token_hint = %token_hint(token), error = %message, "control request rejected");
     (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response()
 }
 
@@ -45,18 +47,19 @@ pub(crate) async fn put_token(
     body: Bytes,
 ) -> Response {
     if let Err(message) = validate_token(&token) {
-        return bad_request(message);
+        return bad_request(&token, message);
     }
     let request: ControlRequest = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(err) => {
-            return bad_request(format!(
-                "invalid control request body: {err}. Expected {REQUEST_SHAPE}"
-            ));
+            return bad_request(
+                &token,
+                format!("invalid control request body: {err}. Expected {REQUEST_SHAPE}"),
+            );
         }
     };
     if let Err(message) = validate_script(&request.behaviours) {
-        return bad_request(message);
+        return bad_request(&token, message);
     }
 
     info!(
@@ -78,7 +81,7 @@ pub(crate) async fn put_token(
 /// Handles `GET /__fake/tokens/{token}`: returns the token's site id and request count.
 pub(crate) async fn get_token(State(app): State<AppState>, Path(token): Path<String>) -> Response {
     if let Err(message) = validate_token(&token) {
-        return bad_request(message);
+        return bad_request(&token, message);
     }
     Json(json!({
         "site_id": identity::site_id(&token),
@@ -93,7 +96,7 @@ pub(crate) async fn delete_token(
     Path(token): Path<String>,
 ) -> Response {
     if let Err(message) = validate_token(&token) {
-        return bad_request(message);
+        return bad_request(&token, message);
     }
     info!(token_hint = %token_hint(&token), "behaviours reset");
     app.registry.reset(&token);

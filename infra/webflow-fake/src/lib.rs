@@ -23,7 +23,8 @@
 //! - Workspace id: derived from the site id. User id: derived from the whole token.
 //!   Both are 24 lowercase hexadecimal characters and the same on every run.
 //! - `displayName` `Site <last4>`, `shortName` `site-<last4>`, user
-//!   `owner-<last4>@example.com`, where `<last4>` is the token's last four characters.
+//!   `owner-<last4>@example.com`, where `<last4>` is the token's last four characters,
+//!   lowercased.
 //!
 //! # Behaviours
 //!
@@ -40,7 +41,7 @@
 //! | prefix     | behaviour                                                        |
 //! |------------|------------------------------------------------------------------|
 //! | `00000401` | 401 `not_authorized` on both endpoints (revoked)                 |
-//! | `00000403` | 403 `missing_scopes` for `authorized_user:read` on `/token/authorized_by`; `/sites` is 200 |
+//! | `00000403` | 403 `missing_scopes` for `authorized_user:read` on `/token/authorized_by`, 200 on `/sites` |
 //! | `00000429` | 429 `too_many_requests` with `Retry-After: 60`                    |
 //! | `00000500` | 500 `internal_error`                                             |
 //! | `00000502` | 502 with an HTML page, as from a proxy                           |
@@ -184,7 +185,7 @@ impl FakeWebflow {
     }
 
     /// Returns the number of requests to `/v2/sites` and `/v2/token/authorized_by` whose
-    /// bearer credential was exactly `token`, including those answered with an error.
+    /// bearer credential was exactly `token`, including those that got an error response.
     pub fn request_count(&self, token: &str) -> usize {
         self.registry.request_count(token)
     }

@@ -34,8 +34,8 @@ Tokens: send `Authorization: Bearer <token>` with 64 hexadecimal characters. The
 is the token's last 24 characters, lowercased. The token's first 8 characters choose a
 behaviour:
   00000401  401 not_authorized on both endpoints (revoked token)
-  00000403  403 missing_scopes for authorized_user:read on /token/authorized_by;
-            /sites is 200
+  00000403  403 missing_scopes for authorized_user:read on /token/authorized_by,
+            200 on /sites
   00000429  429 too_many_requests with Retry-After: 60
   00000500  500 internal_error
   00000502  502 with an HTML page, as from a proxy
@@ -79,13 +79,17 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
             },
         };
         let address = value.parse::<SocketAddr>().map_err(|_| {
-            format!("invalid --listen address `{value}`: expected IP:PORT, such as {DEFAULT_LISTEN}")
+            format!(
+                "invalid --listen address `{value}`: expected IP:PORT, such as {DEFAULT_LISTEN}"
+            )
         })?;
         listen = Some(address);
     }
     let listen = match listen {
         Some(address) => address,
-        None => DEFAULT_LISTEN.parse().expect("DEFAULT_LISTEN is a socket address"),
+        None => DEFAULT_LISTEN
+            .parse()
+            .expect("DEFAULT_LISTEN is a socket address"),
     };
     Ok(Command::Run { listen })
 }
@@ -102,7 +106,7 @@ async fn wait_for_stop_signal() -> &'static str {
                 _ = terminate.recv() => "SIGTERM",
             },
             Err(err) => {
-                warn!(error = %err, "failed to install the SIGTERM handler; only Ctrl-C stops the fake");
+                warn!(error = %err, "failed to install the SIGTERM handler, so only Ctrl-C stops the fake");
                 let _ = tokio::signal::ctrl_c().await;
                 "SIGINT"
             }
@@ -206,7 +210,11 @@ mod tests {
     #[test]
     fn parse_args_rejects_bad_input() {
         assert!(parse(&["--listen"]).unwrap_err().contains("missing value"));
-        assert!(parse(&["--listen", "localhost:80"]).unwrap_err().contains("localhost:80"));
+        assert!(
+            parse(&["--listen", "localhost:80"])
+                .unwrap_err()
+                .contains("localhost:80")
+        );
         assert!(parse(&["--port", "80"]).unwrap_err().contains("--port"));
     }
 }

@@ -24,7 +24,15 @@ fn help_lists_prefix_convention() {
 
     assert!(output.status.success());
     let help = String::from_utf8(output.stdout).unwrap();
-    for expected in ["--listen", "00000401", "00000403", "00000429", "00000500", "00000502", "/__fake/tokens/"] {
+    for expected in [
+        "--listen",
+        "00000401",
+        "00000403",
+        "00000429",
+        "00000500",
+        "00000502",
+        "/__fake/tokens/",
+    ] {
         assert!(help.contains(expected), "help lacks {expected}");
     }
 }
@@ -81,9 +89,17 @@ async fn binary_serves_logs_and_stops_on_sigterm() {
     assert!(status.expect("the fake must exit after SIGTERM").success());
 
     let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     assert!(stderr.contains("/v2/sites"), "{stderr}");
     assert!(stderr.contains("c592"), "{stderr}");
-    assert!(!stderr.contains(TOKEN), "the log contains the whole token: {stderr}");
+    assert!(
+        !stderr.contains(TOKEN),
+        "the log contains the whole token: {stderr}"
+    );
     assert!(stderr.contains("stopping"), "{stderr}");
 }

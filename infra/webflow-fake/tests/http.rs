@@ -111,7 +111,13 @@ async fn valid_token_gets_its_site() {
     assert!(is_object_id(&site["workspaceId"]), "{site}");
     assert_eq!(site["displayName"], "Site c592");
     assert_eq!(site["shortName"], "site-c592");
-    for key in ["previewUrl", "timeZone", "createdOn", "lastUpdated", "locales"] {
+    for key in [
+        "previewUrl",
+        "timeZone",
+        "createdOn",
+        "lastUpdated",
+        "locales",
+    ] {
         assert!(site.get(key).is_some(), "missing {key} in {site}");
     }
 }
@@ -218,7 +224,10 @@ async fn prefix_convention() {
     let fake = start().await;
 
     let revoked = token_with_prefix("00000401");
-    assert_eq!(sites(&fake, &revoked).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        sites(&fake, &revoked).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(
         authorized_by(&fake, &revoked).await.status,
         StatusCode::UNAUTHORIZED
@@ -354,7 +363,11 @@ async fn missing_scope_spec_form_is_unquoted() {
 async fn error_behaviours_status_and_code() {
     let fake = start().await;
     let cases = [
-        (Behaviour::NotFound, StatusCode::NOT_FOUND, "resource_not_found"),
+        (
+            Behaviour::NotFound,
+            StatusCode::NOT_FOUND,
+            "resource_not_found",
+        ),
         (
             Behaviour::ServerError,
             StatusCode::INTERNAL_SERVER_ERROR,

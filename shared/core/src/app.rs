@@ -26,7 +26,10 @@ impl App {
     /// here: credentials and connections are set up on first use.
     pub async fn from_config(config: Config) -> Result<Self, StartupError> {
         let sdk_config = aws_config::load_from_env().await;
-        let accounts = DynamoAccountStore::new(aws_sdk_dynamodb::Client::new(&sdk_config), config.table_name.clone());
+        let accounts = DynamoAccountStore::new(
+            aws_sdk_dynamodb::Client::new(&sdk_config),
+            config.table_name.clone(),
+        );
         let secrets = SecretsManagerStore::new(
             aws_sdk_secretsmanager::Client::new(&sdk_config),
             config.kms_key_id.clone(),

@@ -87,7 +87,10 @@ impl std::fmt::Debug for Config {
             .field("webflow", &self.webflow)
             .field("tenancy", &self.tenancy)
             .field("kms_key_id", &self.kms_key_id)
-            .field("cursor_keys", &format_args!("[{} redacted]", self.cursor_keys.len()))
+            .field(
+                "cursor_keys",
+                &format_args!("[{} redacted]", self.cursor_keys.len()),
+            )
             .finish()
     }
 }
@@ -103,12 +106,17 @@ impl Config {
         let read = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
 
         let table_name = read("SITELINK_TABLE_NAME").ok_or_else(|| {
-            ConfigError::new("SITELINK_TABLE_NAME", "is not set: set it to the DynamoDB table's name")
+            ConfigError::new(
+                "SITELINK_TABLE_NAME",
+                "is not set: set it to the DynamoDB table's name",
+            )
         })?;
-        let secret_prefix = read("SITELINK_SECRET_PREFIX").unwrap_or_else(|| DEFAULT_SECRET_PREFIX.to_owned());
+        let secret_prefix =
+            read("SITELINK_SECRET_PREFIX").unwrap_or_else(|| DEFAULT_SECRET_PREFIX.to_owned());
         check_secret_prefix(&secret_prefix)?;
 
-        let base_url = read("WEBFLOW_API_BASE_URL").unwrap_or_else(|| DEFAULT_WEBFLOW_BASE_URL.to_owned());
+        let base_url =
+            read("WEBFLOW_API_BASE_URL").unwrap_or_else(|| DEFAULT_WEBFLOW_BASE_URL.to_owned());
         let mut webflow = WebflowConfig::new(&base_url)?;
         if let Some(value) = read("SITELINK_WEBFLOW_DEADLINE_MS") {
             webflow.deadline = parse_millis("SITELINK_WEBFLOW_DEADLINE_MS", &value)?;
@@ -139,7 +147,9 @@ impl Config {
         if self.cursor_keys.is_empty() {
             return Err(ConfigError::new(
                 "SITELINK_CURSOR_KEYS",
-                format!("is not set: set it to one or more comma-separated random keys of at least {MIN_CURSOR_KEY_BYTES} characters"),
+                format!(
+                    "is not set: set it to one or more comma-separated random keys of at least {MIN_CURSOR_KEY_BYTES} characters"
+                ),
             ));
         }
         Ok(())
@@ -151,8 +161,12 @@ impl Config {
 pub fn parse_webflow_base_url(value: &str) -> Result<Url, ConfigError> {
     const NAME: &str = "WEBFLOW_API_BASE_URL";
     let trimmed = value.trim().trim_end_matches('/');
-    let url = Url::parse(trimmed)
-        .map_err(|error| ConfigError::new(NAME, format!("is not a valid URL ({error}): use e.g. {DEFAULT_WEBFLOW_BASE_URL}")))?;
+    let url = Url::parse(trimmed).map_err(|error| {
+        ConfigError::new(
+            NAME,
+            format!("is not a valid URL ({error}): use e.g. {DEFAULT_WEBFLOW_BASE_URL}"),
+        )
+    })?;
     let loopback = match url.host() {
         Some(url::Host::Domain(domain)) => domain == "localhost",
         Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
@@ -168,10 +182,22 @@ pub fn parse_webflow_base_url(value: &str) -> Result<Url, ConfigError> {
                 "uses plain http for a host that is not loopback: use https so tokens are not sent in clear text",
             ));
         }
-        other => return Err(ConfigError::new(NAME, format!("has the unsupported scheme `{other}`: use https"))),
+        other => {
+            return Err(ConfigError::new(
+                NAME,
+                format!("has the unsupported scheme `{other}`: use https"),
+            ));
+        }
     }
-    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() || url.password().is_some() {
-        return Err(ConfigError::new(NAME, "must not contain credentials, a query or a fragment"));
+    if url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
+        return Err(ConfigError::new(
+            NAME,
+            "must not contain credentials, a query or a fragment",
+        ));
     }
     Ok(url)
 }
@@ -191,16 +217,24 @@ fn check_secret_prefix(prefix: &str) -> Result<(), ConfigError> {
 fn parse_millis(name: &'static str, value: &str) -> Result<Duration, ConfigError> {
     match value.trim().parse::<u64>() {
         Ok(millis) if (1..=60_000).contains(&millis) => Ok(Duration::from_millis(millis)),
-        _ => Err(ConfigError::new(name, "must be a whole number of milliseconds from 1 to 60000")),
+        _ => Err(ConfigError::new(
+            name,
+            "must be a whole number of milliseconds from 1 to 60000",
+        )),
     }
 }
 
 fn parse_cursor_keys(value: &str) -> Result<Vec<Vec<u8>>, ConfigError> {
-    let keys: Vec<Vec<u8>> = value.split(',').map(|key| key.trim().as_bytes().to_vec()).collect();
+    let keys: Vec<Vec<u8>> = value
+        .split(',')
+        .map(|key| key.trim().as_bytes().to_vec())
+        .collect();
     if keys.iter().any(|key| key.len() < MIN_CURSOR_KEY_BYTES) {
         return Err(ConfigError::new(
             "SITELINK_CURSOR_KEYS",
-            format!("holds a key shorter than {MIN_CURSOR_KEY_BYTES} characters: use long random keys, comma-separated"),
+            format!(
+                "holds a key shorter than {MIN_CURSOR_KEY_BYTES} characters: use long random keys, comma-separated"
+            ),
         ));
     }
     Ok(keys)
@@ -213,7 +247,10 @@ mod tests {
     use super::*;
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         Config::from_lookup(|name| map.get(name).cloned())
     }
 
@@ -221,7 +258,10 @@ mod tests {
     fn defaults_apply() {
         let config = config(&[("SITELINK_TABLE_NAME", "accounts")]).unwrap();
         assert_eq!(config.secret_prefix, "sitelink/");
-        assert_eq!(config.webflow.base_url.as_str(), "https://api.webflow.com/v2");
+        assert_eq!(
+            config.webflow.base_url.as_str(),
+            "https://api.webflow.com/v2"
+        );
         assert_eq!(config.tenancy.claim, "sub");
         assert!(config.tenancy.local_tenant.is_none());
         assert!(config.require_cursor_keys().is_err());
@@ -235,20 +275,38 @@ mod tests {
 
     #[test]
     fn plain_http_only_for_loopback() {
-        for url in ["http://127.0.0.1:8787/v2", "http://localhost:1/v2", "http://[::1]:2/v2"] {
+        for url in [
+            "http://127.0.0.1:8787/v2",
+            "http://localhost:1/v2",
+            "http://[::1]:2/v2",
+        ] {
             assert!(parse_webflow_base_url(url).is_ok(), "{url}");
         }
-        for url in ["http://api.webflow.com/v2", "http://10.0.0.1/v2", "ftp://x/v2", "not a url"] {
-            assert_eq!(parse_webflow_base_url(url).unwrap_err().name, "WEBFLOW_API_BASE_URL", "{url}");
+        for url in [
+            "http://api.webflow.com/v2",
+            "http://10.0.0.1/v2",
+            "ftp://x/v2",
+            "not a url",
+        ] {
+            assert_eq!(
+                parse_webflow_base_url(url).unwrap_err().name,
+                "WEBFLOW_API_BASE_URL",
+                "{url}"
+            );
         }
     }
 
     #[test]
     fn short_cursor_key_is_rejected_and_debug_hides_keys() {
-        let error = config(&[("SITELINK_TABLE_NAME", "t"), ("SITELINK_CURSOR_KEYS", "short")]).unwrap_err();
+        let error = config(&[
+            ("SITELINK_TABLE_NAME", "t"),
+            ("SITELINK_CURSOR_KEYS", "short"),
+        ])
+        .unwrap_err();
         assert_eq!(error.name, "SITELINK_CURSOR_KEYS");
         let key = "k".repeat(40);
-        let config = config(&[("SITELINK_TABLE_NAME", "t"), ("SITELINK_CURSOR_KEYS", &key)]).unwrap();
+        let config =
+            config(&[("SITELINK_TABLE_NAME", "t"), ("SITELINK_CURSOR_KEYS", &key)]).unwrap();
         assert!(!format!("{config:?}").contains(&key));
     }
 }

@@ -50,7 +50,12 @@ impl CursorCodec {
         Self { keys }
     }
 
-    pub fn encode(&self, tenant: &Tenant, filter: &ListFilter, after: &str) -> Result<String, CursorError> {
+    pub fn encode(
+        &self,
+        tenant: &Tenant,
+        filter: &ListFilter,
+        after: &str,
+    ) -> Result<String, CursorError> {
         let key = self.keys.first().ok_or(CursorError::NoKey)?;
         let payload = Payload {
             v: VERSION,
@@ -60,17 +65,30 @@ impl CursorCodec {
         };
         let json = serde_json::to_vec(&payload).map_err(|_| CursorError::Invalid)?;
         let signature = sign(key, &json);
-        Ok(format!("{}.{}", URL_SAFE_NO_PAD.encode(&json), URL_SAFE_NO_PAD.encode(signature)))
+        Ok(format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(&json),
+            URL_SAFE_NO_PAD.encode(signature)
+        ))
     }
 
     /// Returns the account id to continue after.
-    pub fn decode(&self, cursor: &str, tenant: &Tenant, filter: &ListFilter) -> Result<String, CursorError> {
+    pub fn decode(
+        &self,
+        cursor: &str,
+        tenant: &Tenant,
+        filter: &ListFilter,
+    ) -> Result<String, CursorError> {
         if self.keys.is_empty() {
             return Err(CursorError::NoKey);
         }
         let (payload_part, signature_part) = cursor.split_once('.').ok_or(CursorError::Invalid)?;
-        let json = URL_SAFE_NO_PAD.decode(payload_part).map_err(|_| CursorError::Invalid)?;
-        let signature = URL_SAFE_NO_PAD.decode(signature_part).map_err(|_| CursorError::Invalid)?;
+        let json = URL_SAFE_NO_PAD
+            .decode(payload_part)
+            .map_err(|_| CursorError::Invalid)?;
+        let signature = URL_SAFE_NO_PAD
+            .decode(signature_part)
+            .map_err(|_| CursorError::Invalid)?;
         let verified = self.keys.iter().any(|key| {
             let mut mac = new_mac(key);
             mac.update(&json);
@@ -108,7 +126,11 @@ fn filter_hash(filter: &ListFilter) -> String {
         Some(owner) => hasher.update(format!("owner:{}:{owner};", owner.len())),
         None => hasher.update("owner:none;"),
     }
-    hasher.update(filter.status.map_or("status:none", |status| status.as_str()));
+    hasher.update(
+        filter
+            .status
+            .map_or("status:none", |status| status.as_str()),
+    );
     let digest = hasher.finalize();
     hex::encode(&digest[..16])
 }
@@ -139,12 +161,18 @@ mod tests {
     fn other_tenant_or_filter_is_rejected() {
         let filter = ListFilter::default();
         let cursor = codec().encode(&tenant("a"), &filter, ID).unwrap();
-        assert_eq!(codec().decode(&cursor, &tenant("b"), &filter), Err(CursorError::OtherQuery));
+        assert_eq!(
+            codec().decode(&cursor, &tenant("b"), &filter),
+            Err(CursorError::OtherQuery)
+        );
         let active = ListFilter {
             status: Some(AccountStatus::Active),
             ..ListFilter::default()
         };
-        assert_eq!(codec().decode(&cursor, &tenant("a"), &active), Err(CursorError::OtherQuery));
+        assert_eq!(
+            codec().decode(&cursor, &tenant("a"), &active),
+            Err(CursorError::OtherQuery)
+        );
     }
 
     #[test]
@@ -156,9 +184,17 @@ mod tests {
             bytes[index] = if bytes[index] == b'A' { b'B' } else { b'A' };
             let edited = String::from_utf8(bytes).unwrap();
             if edited != cursor {
-                assert!(codec().decode(&edited, &tenant("a"), &filter).is_err(), "edit at {index}");
+                assert!(
+                    codec().decode(&edited, &tenant("a"), &filter).is_err(),
+                    "edit at {index}"
+                );
             }
-            assert!(codec().decode(&cursor[..index], &tenant("a"), &filter).is_err(), "cut at {index}");
+            assert!(
+                codec()
+                    .decode(&cursor[..index], &tenant("a"), &filter)
+                    .is_err(),
+                "cut at {index}"
+            );
         }
     }
 
@@ -170,6 +206,9 @@ mod tests {
         let rotated = CursorCodec::new(vec![b"n".repeat(32), b"o".repeat(32)]);
         assert_eq!(rotated.decode(&cursor, &tenant("a"), &filter).unwrap(), ID);
         let dropped = CursorCodec::new(vec![b"n".repeat(32)]);
-        assert_eq!(dropped.decode(&cursor, &tenant("a"), &filter), Err(CursorError::Invalid));
+        assert_eq!(
+            dropped.decode(&cursor, &tenant("a"), &filter),
+            Err(CursorError::Invalid)
+        );
     }
 }

@@ -126,23 +126,32 @@ impl ApiError {
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::MalformedBody(_) | Self::InvalidParameters(_) | Self::InvalidCursor(CursorError::Invalid | CursorError::OtherQuery) => {
+            Self::MalformedBody(_)
+            | Self::InvalidParameters(_)
+            | Self::InvalidCursor(CursorError::Invalid | CursorError::OtherQuery) => {
                 StatusCode::BAD_REQUEST
             }
-            Self::InvalidBody(_) | Self::TokenInvalid | Self::MissingScope { .. } | Self::NotASiteToken { .. } => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            Self::InvalidBody(_)
+            | Self::TokenInvalid
+            | Self::MissingScope { .. }
+            | Self::NotASiteToken { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::AccountNotFound => StatusCode::NOT_FOUND,
             Self::SecretMissing => StatusCode::CONFLICT,
-            Self::ProviderRateLimited { .. } | Self::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::ProviderRateLimited { .. } | Self::StorageUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::ProviderUnavailable(_) => StatusCode::BAD_GATEWAY,
-            Self::InvalidCursor(CursorError::NoKey) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::InvalidCursor(CursorError::NoKey) | Self::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Self::ProviderRateLimited { retry_after } => Some(retry_after.unwrap_or(DEFAULT_RATE_LIMIT_WAIT)),
+            Self::ProviderRateLimited { retry_after } => {
+                Some(retry_after.unwrap_or(DEFAULT_RATE_LIMIT_WAIT))
+            }
             Self::StorageUnavailable(_) => Some(Duration::from_secs(1)),
             _ => None,
         }

@@ -2,13 +2,15 @@
 //! its result into a response. Expected failures become problem+json responses, never
 //! `Err`, so the Lambda runtime never sees an error for something a caller did.
 
-use lambda_http::http::header::{CONTENT_TYPE, HeaderValue, LOCATION, RETRY_AFTER};
 use lambda_http::http::StatusCode;
+use lambda_http::http::header::{CONTENT_TYPE, HeaderValue, LOCATION, RETRY_AFTER};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 use serde_json::{Map, Value};
-use sitelink_validation::{parse_json_object, validate_account_id, validate_link_request, validate_list_query};
+use sitelink_validation::{
+    parse_json_object, validate_account_id, validate_link_request, validate_list_query,
+};
 
 use crate::app::App;
 use crate::config::TenancyConfig;
@@ -80,7 +82,12 @@ where
         let tenant = resolve_tenant(&app.config.tenancy, &request)?;
         let pairs: Vec<(String, String)> = request
             .query_string_parameters_ref()
-            .map(|query| query.iter().map(|(name, value)| (name.to_owned(), value.to_owned())).collect())
+            .map(|query| {
+                query
+                    .iter()
+                    .map(|(name, value)| (name.to_owned(), value.to_owned()))
+                    .collect()
+            })
             .unwrap_or_default();
         let query = validate_list_query(&pairs).map_err(ApiError::InvalidParameters)?;
         operations::list(app, &tenant, query).await
@@ -106,7 +113,9 @@ pub fn resolve_tenant(config: &TenancyConfig, request: &Request) -> Result<Tenan
     };
     if let Some(authorizer) = authorizer {
         if config.local_tenant.is_some() {
-            tracing::warn!("SITELINK_LOCAL_TENANT is set but ignored: the request has an authorizer context");
+            tracing::warn!(
+                "SITELINK_LOCAL_TENANT is set but ignored: the request has an authorizer context"
+            );
         }
         let claim = authorizer
             .jwt
@@ -140,7 +149,8 @@ fn account_id_parameter(request: &Request) -> Result<String, ApiError> {
         .path_parameters_ref()
         .and_then(|parameters| parameters.first("account_id"))
         .unwrap_or_default();
-    validate_account_id("account_id", id).map_err(|error| ApiError::InvalidParameters(vec![error]))?;
+    validate_account_id("account_id", id)
+        .map_err(|error| ApiError::InvalidParameters(vec![error]))?;
     Ok(id.to_owned())
 }
 
@@ -171,7 +181,8 @@ fn is_json_content_type(value: &str) -> bool {
     }
     parts.all(|parameter| {
         let (name, value) = parameter.split_once('=').unwrap_or((parameter, ""));
-        name.trim().eq_ignore_ascii_case("charset") && value.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+        name.trim().eq_ignore_ascii_case("charset")
+            && value.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
     })
 }
 
@@ -180,7 +191,11 @@ fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response<Body> 
         Ok(text) => build_response(status, JSON, text),
         Err(error) => {
             tracing::error!(error = %error, "failed to serialize a response");
-            build_response(StatusCode::INTERNAL_SERVER_ERROR, PROBLEM_JSON, String::new())
+            build_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                PROBLEM_JSON,
+                String::new(),
+            )
         }
     }
 }
@@ -188,13 +203,19 @@ fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response<Body> 
 fn build_response(status: StatusCode, content_type: &'static str, body: String) -> Response<Body> {
     let mut response = Response::new(Body::Text(body));
     *response.status_mut() = status;
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
 }
 
 /// Builds the problem+json response for `error` and logs it: server-side failures at
 /// error level with their source chain, caller mistakes at info level.
-pub fn problem_response(request: &Request, function: &'static str, error: &ApiError) -> Response<Body> {
+pub fn problem_response(
+    request: &Request,
+    function: &'static str,
+    error: &ApiError,
+) -> Response<Body> {
     let problem = error.to_problem();
     let request_id = request
         .lambda_context_ref()
@@ -203,13 +224,21 @@ pub fn problem_response(request: &Request, function: &'static str, error: &ApiEr
     if problem.status >= 500 {
         tracing::error!(function, request_id, code = problem.code, status = problem.status, error = %error_chain(error), "request failed");
     } else {
-        tracing::info!(function, request_id, code = problem.code, status = problem.status, "request rejected");
+        tracing::info!(
+            function,
+            request_id,
+            code = problem.code,
+            status = problem.status,
+            "request rejected"
+        );
     }
 
     let body = serde_json::to_string(&problem).unwrap_or_default();
     let mut response = build_response(error.status(), PROBLEM_JSON, body);
     if let Some(wait) = error.retry_after() {
-        response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(wait.as_secs()));
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(wait.as_secs()));
     }
     response
 }
@@ -232,10 +261,21 @@ mod tests {
 
     #[test]
     fn json_content_types() {
-        for accepted in ["application/json", "Application/JSON", "application/json; charset=utf-8", "application/json;charset=\"UTF-8\""] {
+        for accepted in [
+            "application/json",
+            "Application/JSON",
+            "application/json; charset=utf-8",
+            "application/json;charset=\"UTF-8\"",
+        ] {
             assert!(is_json_content_type(accepted), "{accepted}");
         }
-        for rejected in ["", "text/plain", "application/json; charset=latin1", "application/jsonx", "application/x-www-form-urlencoded"] {
+        for rejected in [
+            "",
+            "text/plain",
+            "application/json; charset=latin1",
+            "application/jsonx",
+            "application/x-www-form-urlencoded",
+        ] {
             assert!(!is_json_content_type(rejected), "{rejected}");
         }
     }

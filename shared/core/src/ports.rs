@@ -87,11 +87,19 @@ pub trait AccountStore: Send + Sync {
         origin_owner_id: &str,
     ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
 
-    fn get(&self, tenant: &Tenant, account_id: &str) -> impl Future<Output = Result<Option<Account>, StoreError>> + Send;
+    fn get(
+        &self,
+        tenant: &Tenant,
+        account_id: &str,
+    ) -> impl Future<Output = Result<Option<Account>, StoreError>> + Send;
 
     /// Writes a new account and the uniqueness record of its site and origin owner in one
     /// transaction, so two concurrent first links produce one account.
-    fn create(&self, tenant: &Tenant, account: &Account) -> impl Future<Output = Result<CreateOutcome, StoreError>> + Send;
+    fn create(
+        &self,
+        tenant: &Tenant,
+        account: &Account,
+    ) -> impl Future<Output = Result<CreateOutcome, StoreError>> + Send;
 
     /// Applies a relink; `None` when the account does not exist.
     fn relink(
@@ -129,13 +137,23 @@ pub struct SecretTags {
 
 /// One secret per account, holding its site token.
 pub trait SecretStore: Send + Sync {
-    fn create(&self, name: &str, token: &SiteToken, tags: &SecretTags) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn create(
+        &self,
+        name: &str,
+        token: &SiteToken,
+        tags: &SecretTags,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Writes a new current version of an existing secret.
-    fn put(&self, name: &str, token: &SiteToken) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn put(
+        &self,
+        name: &str,
+        token: &SiteToken,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Reads the current version; `None` when the secret does not exist.
-    fn get(&self, name: &str) -> impl Future<Output = Result<Option<SiteToken>, StoreError>> + Send;
+    fn get(&self, name: &str)
+    -> impl Future<Output = Result<Option<SiteToken>, StoreError>> + Send;
 
     /// Deletes a secret at once, with no recovery window. Deleting a missing secret succeeds.
     fn delete(&self, name: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -143,16 +161,28 @@ pub trait SecretStore: Send + Sync {
 
 /// The Webflow calls that prove a token works.
 pub trait WebflowApi: Send + Sync {
-    fn sites(&self, token: &SiteToken) -> impl Future<Output = Result<Vec<WebflowSite>, WebflowError>> + Send;
-    fn authorized_by(&self, token: &SiteToken) -> impl Future<Output = Result<WebflowUser, WebflowError>> + Send;
+    fn sites(
+        &self,
+        token: &SiteToken,
+    ) -> impl Future<Output = Result<Vec<WebflowSite>, WebflowError>> + Send;
+    fn authorized_by(
+        &self,
+        token: &SiteToken,
+    ) -> impl Future<Output = Result<WebflowUser, WebflowError>> + Send;
 }
 
 impl WebflowApi for WebflowClient {
-    fn sites(&self, token: &SiteToken) -> impl Future<Output = Result<Vec<WebflowSite>, WebflowError>> + Send {
+    fn sites(
+        &self,
+        token: &SiteToken,
+    ) -> impl Future<Output = Result<Vec<WebflowSite>, WebflowError>> + Send {
         WebflowClient::sites(self, token)
     }
 
-    fn authorized_by(&self, token: &SiteToken) -> impl Future<Output = Result<WebflowUser, WebflowError>> + Send {
+    fn authorized_by(
+        &self,
+        token: &SiteToken,
+    ) -> impl Future<Output = Result<WebflowUser, WebflowError>> + Send {
         WebflowClient::authorized_by(self, token)
     }
 }

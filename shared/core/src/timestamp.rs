@@ -28,7 +28,10 @@ mod tests {
 
     #[test]
     fn formats_fixed_width_utc() {
-        assert_eq!(format(datetime!(2026-01-02 03:04:05.6 +01:00)), "2026-01-02T02:04:05.600Z");
+        assert_eq!(
+            format(datetime!(2026-01-02 03:04:05.6 +01:00)),
+            "2026-01-02T02:04:05.600Z"
+        );
         assert_eq!(now().len(), "2026-01-02T02:04:05.600Z".len());
     }
 }

@@ -99,14 +99,20 @@ mod tests {
     #[test]
     fn rejects_duplicate_keys() {
         let error = parse_json_object(br#"{"a": "1", "a": "2"}"#).unwrap_err();
-        assert!(error.to_string().contains("`a` appears more than once"), "{error}");
+        assert!(
+            error.to_string().contains("`a` appears more than once"),
+            "{error}"
+        );
     }
 
     #[test]
     fn rejects_non_objects() {
         for body in [&b"[]"[..], b"null", b"42", b"true"] {
             let error = parse_json_object(body).unwrap_err();
-            assert!(matches!(error, BodyError::Invalid(_)), "{body:?}: {error:?}");
+            assert!(
+                matches!(error, BodyError::Invalid(_)),
+                "{body:?}: {error:?}"
+            );
         }
     }
 
@@ -118,9 +124,15 @@ mod tests {
 
     #[test]
     fn rejects_bom_empty_and_non_utf8() {
-        assert_eq!(parse_json_object(b"\xEF\xBB\xBF{}"), Err(BodyError::ByteOrderMark));
+        assert_eq!(
+            parse_json_object(b"\xEF\xBB\xBF{}"),
+            Err(BodyError::ByteOrderMark)
+        );
         assert_eq!(parse_json_object(b"  \n"), Err(BodyError::Empty));
-        assert_eq!(parse_json_object(b"{\"a\": \"\xff\"}"), Err(BodyError::NotUtf8));
+        assert_eq!(
+            parse_json_object(b"{\"a\": \"\xff\"}"),
+            Err(BodyError::NotUtf8)
+        );
     }
 
     #[test]

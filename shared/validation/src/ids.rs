@@ -10,7 +10,9 @@ const MAX_TENANT_CHARS: usize = 256;
 pub fn validate_account_id(field: &str, id: &str) -> Result<(), FieldError> {
     let valid = id.strip_prefix(ACCOUNT_ID_PREFIX).is_some_and(|hex| {
         hex.len() == ACCOUNT_ID_HEX_LENGTH
-            && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     });
     if valid {
         Ok(())
@@ -60,6 +62,9 @@ mod tests {
     fn tenant_rejects_blank_and_control_characters() {
         assert!(validate_tenant("user-1").is_ok());
         assert_eq!(validate_tenant(" ").unwrap_err().code, "missing");
-        assert_eq!(validate_tenant("a\u{0}b").unwrap_err().code, "invalid_character");
+        assert_eq!(
+            validate_tenant("a\u{0}b").unwrap_err().code,
+            "invalid_character"
+        );
     }
 }

@@ -9,7 +9,12 @@ const MAX_LABEL_CHARS: usize = 100;
 /// Unknown keys longer than this are not quoted back, since a pasted token could be a key.
 const MAX_QUOTED_KEY_CHARS: usize = 40;
 
-const FIELDS: [&str; 4] = ["site_token", "origin_owner_id", "origin_owner_name", "label"];
+const FIELDS: [&str; 4] = [
+    "site_token",
+    "origin_owner_id",
+    "origin_owner_name",
+    "label",
+];
 
 /// A validated body of `POST /accounts`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,7 +163,10 @@ mod tests {
             "site_token": wrong, "origin_owner_id": "c", "origin_owner_name": "n",
         }));
         let errors = validate_link_request(&body).unwrap_err();
-        assert_eq!(codes(&errors), vec![("site_token".to_owned(), "invalid_format")]);
+        assert_eq!(
+            codes(&errors),
+            vec![("site_token".to_owned(), "invalid_format")]
+        );
         assert!(!format!("{errors:?}").contains(&wrong));
     }
 
@@ -167,6 +175,9 @@ mod tests {
         let body = object(json!({
             "site_token": TOKEN, "origin_owner_id": "a#b/c", "origin_owner_name": "n",
         }));
-        assert_eq!(validate_link_request(&body).unwrap().origin_owner_id, "a#b/c");
+        assert_eq!(
+            validate_link_request(&body).unwrap().origin_owner_id,
+            "a#b/c"
+        );
     }
 }

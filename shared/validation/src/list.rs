@@ -73,7 +73,11 @@ pub fn validate_list_query(pairs: &[(String, String)]) -> Result<ListQuery, Vec<
         }
     }
 
-    if errors.is_empty() { Ok(query) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(query)
+    } else {
+        Err(errors)
+    }
 }
 
 fn parse_status(value: &str) -> Result<StatusFilter, FieldError> {
@@ -96,7 +100,8 @@ fn parse_limit(value: &str) -> Result<u16, FieldError> {
             format!("`limit` must be a whole number from 1 to {MAX_PAGE_LIMIT}."),
         )
     };
-    let is_digits = !value.is_empty() && value.len() <= 5 && value.bytes().all(|b| b.is_ascii_digit());
+    let is_digits =
+        !value.is_empty() && value.len() <= 5 && value.bytes().all(|b| b.is_ascii_digit());
     if !is_digits {
         return Err(out_of_range());
     }
@@ -123,7 +128,10 @@ mod tests {
     use super::*;
 
     fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-        items.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        items
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]

@@ -14,7 +14,11 @@ pub(crate) fn text_field(
     let text = match value {
         None | Some(Value::Null) if !required => return Ok(None),
         None | Some(Value::Null) => {
-            return Err(FieldError::new(field, "missing", format!("`{field}` is required.")));
+            return Err(FieldError::new(
+                field,
+                "missing",
+                format!("`{field}` is required."),
+            ));
         }
         Some(Value::String(text)) => text,
         Some(other) => {
@@ -32,7 +36,11 @@ pub(crate) fn text_field(
 /// Checks a string taken from a query or path parameter against the same rules.
 pub(crate) fn check_text(field: &str, text: &str, max_chars: usize) -> Result<(), FieldError> {
     if text.trim().is_empty() {
-        return Err(FieldError::new(field, "missing", format!("`{field}` must not be empty.")));
+        return Err(FieldError::new(
+            field,
+            "missing",
+            format!("`{field}` must not be empty."),
+        ));
     }
     let length = text.chars().count();
     if length > max_chars {
@@ -46,7 +54,9 @@ pub(crate) fn check_text(field: &str, text: &str, max_chars: usize) -> Result<()
         return Err(FieldError::new(
             field,
             "invalid_character",
-            format!("`{field}` contains a control character (such as a newline or tab); remove it."),
+            format!(
+                "`{field}` contains a control character (such as a newline or tab); remove it."
+            ),
         ));
     }
     Ok(())

@@ -22,7 +22,9 @@ impl SiteToken {
             return Err(FieldError::new(
                 field,
                 "missing",
-                format!("`{field}` is empty: paste the Site API token generated in Webflow under Site settings → Apps & Integrations → API access."),
+                format!(
+                    "`{field}` is empty: paste the Site API token generated in Webflow under Site settings → Apps & Integrations → API access."
+                ),
             ));
         }
         let is_hex = trimmed.chars().all(|c| c.is_ascii_hexdigit());
@@ -33,7 +35,11 @@ impl SiteToken {
                 format!(
                     "`{field}` is not a Webflow Site API token: expected {SITE_TOKEN_LENGTH} hexadecimal characters, got {} characters{}. Copy the whole token from Webflow again.",
                     trimmed.chars().count(),
-                    if is_hex { "" } else { " including non-hexadecimal ones" }
+                    if is_hex {
+                        ""
+                    } else {
+                        " including non-hexadecimal ones"
+                    }
                 ),
             ));
         }
@@ -85,7 +91,11 @@ mod tests {
     fn parse_rejects_short_token_without_echo() {
         let error = SiteToken::parse("site_token", "deadbeef").unwrap_err();
         assert_eq!(error.code, "invalid_format");
-        assert!(error.message.contains("got 8 characters"), "{}", error.message);
+        assert!(
+            error.message.contains("got 8 characters"),
+            "{}",
+            error.message
+        );
         assert!(!error.message.contains("deadbeef"));
     }
 

@@ -9,7 +9,9 @@ use sha2::{Digest, Sha256};
 
 use super::store_error;
 use crate::model::{Account, AccountStatus, PROVIDER_WEBFLOW};
-use crate::ports::{AccountStore, CreateOutcome, ListFilter, ListedPage, RelinkChanges, StoreError, TestOutcome};
+use crate::ports::{
+    AccountStore, CreateOutcome, ListFilter, ListedPage, RelinkChanges, StoreError, TestOutcome,
+};
 use crate::tenant::Tenant;
 
 const SERVICE: &str = "DynamoDB";
@@ -61,20 +63,26 @@ fn link_sort_key(site_id: &str, origin_owner_id: &str) -> String {
 }
 
 fn key(pk: String, sk: String) -> Item {
-    HashMap::from([("pk".to_owned(), AttributeValue::S(pk)), ("sk".to_owned(), AttributeValue::S(sk))])
+    HashMap::from([
+        ("pk".to_owned(), AttributeValue::S(pk)),
+        ("sk".to_owned(), AttributeValue::S(sk)),
+    ])
 }
 
 fn value<T: Serialize>(value: &T) -> Result<AttributeValue, StoreError> {
-    to_attribute_value(value).map_err(|error| StoreError::Corrupt(format!("cannot encode a value: {error}")))
+    to_attribute_value(value)
+        .map_err(|error| StoreError::Corrupt(format!("cannot encode a value: {error}")))
 }
 
 fn account_from_item(item: Item) -> Result<Account, StoreError> {
-    let stored: AccountItem =
-        from_item(item).map_err(|error| StoreError::Corrupt(format!("cannot decode an account item: {error}")))?;
+    let stored: AccountItem = from_item(item)
+        .map_err(|error| StoreError::Corrupt(format!("cannot decode an account item: {error}")))?;
     Ok(stored.account)
 }
 
-fn is_conditional_check_failure<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(error: &E) -> bool {
+fn is_conditional_check_failure<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(
+    error: &E,
+) -> bool {
     error.code() == Some("ConditionalCheckFailedException")
 }
 
@@ -98,12 +106,20 @@ impl DynamoAccountStore {
 }
 
 impl AccountStore for DynamoAccountStore {
-    async fn find_linked(&self, tenant: &Tenant, site_id: &str, origin_owner_id: &str) -> Result<Option<String>, StoreError> {
+    async fn find_linked(
+        &self,
+        tenant: &Tenant,
+        site_id: &str,
+        origin_owner_id: &str,
+    ) -> Result<Option<String>, StoreError> {
         let output = self
             .client
             .get_item()
             .table_name(&self.table)
-            .set_key(Some(key(partition_key(tenant), link_sort_key(site_id, origin_owner_id))))
+            .set_key(Some(key(
+                partition_key(tenant),
+                link_sort_key(site_id, origin_owner_id),
+            )))
             .consistent_read(true)
             .send()
             .await
@@ -111,8 +127,8 @@ impl AccountStore for DynamoAccountStore {
         let Some(item) = output.item else {
             return Ok(None);
         };
-        let link: LinkItem =
-            from_item(item).map_err(|error| StoreError::Corrupt(format!("cannot decode a link item: {error}")))?;
+        let link: LinkItem = from_item(item)
+            .map_err(|error| StoreError::Corrupt(format!("cannot decode a link item: {error}")))?;
         Ok(Some(link.account_id))
     }
 
@@ -121,7 +137,10 @@ impl AccountStore for DynamoAccountStore {
             .client
             .get_item()
             .table_name(&self.table)
-            .set_key(Some(key(partition_key(tenant), account_sort_key(account_id))))
+            .set_key(Some(key(
+                partition_key(tenant),
+                account_sort_key(account_id),
+            )))
             .consistent_read(true)
             .send()
             .await
@@ -129,7 +148,11 @@ impl AccountStore for DynamoAccountStore {
         output.item.map(account_from_item).transpose()
     }
 
-    async fn create(&self, tenant: &Tenant, account: &Account) -> Result<CreateOutcome, StoreError> {
+    async fn create(
+        &self,
+        tenant: &Tenant,
+        account: &Account,
+    ) -> Result<CreateOutcome, StoreError> {
         let pk = partition_key(tenant);
         let account_item = AccountItem {
             pk: pk.clone(),
@@ -141,12 +164,20 @@ impl AccountStore for DynamoAccountStore {
             sk: link_sort_key(&account.site.id, &account.origin_owner_id),
             account_id: account.id.clone(),
         };
-        let encode = |error: serde_dynamo::Error| StoreError::Corrupt(format!("cannot encode an item: {error}"));
+        let encode = |error: serde_dynamo::Error| {
+            StoreError::Corrupt(format!("cannot encode an item: {error}"))
+        };
         let result = self
             .client
             .transact_write_items()
-            .transact_items(self.put(to_item(account_item).map_err(encode)?, "attribute_not_exists(pk)"))
-            .transact_items(self.put(to_item(link_item).map_err(encode)?, "attribute_not_exists(pk)"))
+            .transact_items(self.put(
+                to_item(account_item).map_err(encode)?,
+                "attribute_not_exists(pk)",
+            ))
+            .transact_items(self.put(
+                to_item(link_item).map_err(encode)?,
+                "attribute_not_exists(pk)",
+            ))
             .send()
             .await;
         match result {
@@ -166,12 +197,20 @@ impl AccountStore for DynamoAccountStore {
         }
     }
 
-    async fn relink(&self, tenant: &Tenant, account_id: &str, changes: &RelinkChanges) -> Result<Option<Account>, StoreError> {
+    async fn relink(
+        &self,
+        tenant: &Tenant,
+        account_id: &str,
+        changes: &RelinkChanges,
+    ) -> Result<Option<Account>, StoreError> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key(partition_key(tenant), account_sort_key(account_id))))
+            .set_key(Some(key(
+                partition_key(tenant),
+                account_sort_key(account_id),
+            )))
             .update_expression(
                 "SET #owner_name = :owner_name, #label = :label, #site = :site, #user = :user, \
                  #hint = :hint, #updated = :updated, #status = :active, #reason = :null",
@@ -209,7 +248,12 @@ impl AccountStore for DynamoAccountStore {
         }
     }
 
-    async fn record_test(&self, tenant: &Tenant, account_id: &str, outcome: &TestOutcome) -> Result<Option<Account>, StoreError> {
+    async fn record_test(
+        &self,
+        tenant: &Tenant,
+        account_id: &str,
+        outcome: &TestOutcome,
+    ) -> Result<Option<Account>, StoreError> {
         let mut update = String::from("SET #tested = :tested, #result = :result");
         let mut request = self
             .client
@@ -229,7 +273,9 @@ impl AccountStore for DynamoAccountStore {
             .return_values(ReturnValue::AllNew);
         let new_status = match (&outcome.error_reason, outcome.result.is_token_fault()) {
             (Some(reason), true) => Some((AccountStatus::Error, value(reason)?)),
-            _ if outcome.result == crate::model::TestResult::Ok => Some((AccountStatus::Active, AttributeValue::Null(true))),
+            _ if outcome.result == crate::model::TestResult::Ok => {
+                Some((AccountStatus::Active, AttributeValue::Null(true)))
+            }
             _ => None,
         };
         if let Some((status, reason)) = new_status {
@@ -256,13 +302,22 @@ impl AccountStore for DynamoAccountStore {
         }
     }
 
-    async fn list(&self, tenant: &Tenant, filter: &ListFilter, limit: u16, after: Option<&str>) -> Result<ListedPage, StoreError> {
+    async fn list(
+        &self,
+        tenant: &Tenant,
+        filter: &ListFilter,
+        limit: u16,
+        after: Option<&str>,
+    ) -> Result<ListedPage, StoreError> {
         let limit = usize::from(limit);
         let mut filters = Vec::new();
         let mut names = HashMap::new();
         let mut values = HashMap::from([
             (":pk".to_owned(), AttributeValue::S(partition_key(tenant))),
-            (":prefix".to_owned(), AttributeValue::S(ACCOUNT_PREFIX.to_owned())),
+            (
+                ":prefix".to_owned(),
+                AttributeValue::S(ACCOUNT_PREFIX.to_owned()),
+            ),
         ]);
         if let Some(owner) = &filter.origin_owner_id {
             filters.push("#owner = :owner");
@@ -275,7 +330,11 @@ impl AccountStore for DynamoAccountStore {
             values.insert(":status".to_owned(), value(&status)?);
         }
         let filter_expression = (!filters.is_empty()).then(|| filters.join(" AND "));
-        let page_size = if filter_expression.is_some() { FILTERED_QUERY_PAGE } else { limit as i32 };
+        let page_size = if filter_expression.is_some() {
+            FILTERED_QUERY_PAGE
+        } else {
+            limit as i32
+        };
 
         let mut accounts = Vec::with_capacity(limit);
         let mut start_key = after.map(|id| key(partition_key(tenant), account_sort_key(id)));
@@ -301,12 +360,20 @@ impl AccountStore for DynamoAccountStore {
                 // account returned, because items are in account id order.
                 if accounts.len() == limit {
                     let continue_after = accounts.last().map(|account| account.id.clone());
-                    return Ok(ListedPage { accounts, continue_after });
+                    return Ok(ListedPage {
+                        accounts,
+                        continue_after,
+                    });
                 }
             }
             match output.last_evaluated_key {
                 Some(last) => start_key = Some(last),
-                None => return Ok(ListedPage { accounts, continue_after: None }),
+                None => {
+                    return Ok(ListedPage {
+                        accounts,
+                        continue_after: None,
+                    });
+                }
             }
         }
     }

@@ -23,7 +23,9 @@ pub(crate) fn store_error<E>(service: &'static str, operation: &'static str, err
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    let throttled = error.code().is_some_and(|code| THROTTLING_CODES.contains(&code));
+    let throttled = error
+        .code()
+        .is_some_and(|code| THROTTLING_CODES.contains(&code));
     let source: BoxError = Box::new(error);
     if throttled {
         StoreError::Throttled {

@@ -54,7 +54,12 @@ fn tag(key: &str, value: &str) -> Tag {
 }
 
 impl SecretStore for SecretsManagerStore {
-    async fn create(&self, name: &str, token: &SiteToken, tags: &SecretTags) -> Result<(), StoreError> {
+    async fn create(
+        &self,
+        name: &str,
+        token: &SiteToken,
+        tags: &SecretTags,
+    ) -> Result<(), StoreError> {
         self.client
             .create_secret()
             .name(name)
@@ -89,9 +94,11 @@ impl SecretStore for SecretsManagerStore {
                     return Ok(None);
                 }
                 // Secrets Manager answers InvalidRequestException for a secret that is
-                // scheduled for deletion.
+                // scheduled for deletion; AWS says "marked for deletion", moto "marked deleted".
                 if error.is_invalid_request_exception()
-                    && error.message().is_some_and(|m| m.contains("deletion"))
+                    && error.message().is_some_and(|m| {
+                        m.contains("marked for deletion") || m.contains("marked deleted")
+                    })
                 {
                     return Err(StoreError::SecretScheduledForDeletion);
                 }
@@ -101,8 +108,9 @@ impl SecretStore for SecretsManagerStore {
         let text = output
             .secret_string()
             .ok_or_else(|| StoreError::Corrupt("the secret has no string value".to_owned()))?;
-        let value: StoredSecretValue = serde_json::from_str(text)
-            .map_err(|_| StoreError::Corrupt("the secret's value is not the expected JSON object".to_owned()))?;
+        let value: StoredSecretValue = serde_json::from_str(text).map_err(|_| {
+            StoreError::Corrupt("the secret's value is not the expected JSON object".to_owned())
+        })?;
         Ok(Some(SiteToken::from_stored(value.site_token)))
     }
 

@@ -4,7 +4,9 @@ use super::verify::{VerifiedToken, verify_token};
 use crate::app::App;
 use crate::error::ApiError;
 use crate::model::{Account, AccountStatus, PROVIDER_WEBFLOW};
-use crate::ports::{AccountStore, CreateOutcome, RelinkChanges, SecretStore, SecretTags, WebflowApi};
+use crate::ports::{
+    AccountStore, CreateOutcome, RelinkChanges, SecretStore, SecretTags, WebflowApi,
+};
 use crate::tenant::Tenant;
 use crate::timestamp;
 
@@ -21,7 +23,11 @@ pub struct Linked {
 /// before its record, and deleted again if the record is not written, so no record ever
 /// points at a missing secret. A second link of the same site for the same tenant and
 /// origin owner is a relink: a new version of the same secret, the same account id.
-pub async fn link<A, S, W>(app: &App<A, S, W>, tenant: &Tenant, request: LinkRequest) -> Result<Linked, ApiError>
+pub async fn link<A, S, W>(
+    app: &App<A, S, W>,
+    tenant: &Tenant,
+    request: LinkRequest,
+) -> Result<Linked, ApiError>
 where
     A: AccountStore,
     S: SecretStore,
@@ -58,12 +64,17 @@ where
         tenant_key: tenant.key().to_owned(),
         account_id: account.id.clone(),
     };
-    app.secrets.create(&secret_name, &request.site_token, &tags).await?;
+    app.secrets
+        .create(&secret_name, &request.site_token, &tags)
+        .await?;
 
     match app.accounts.create(tenant, &account).await {
         Ok(CreateOutcome::Created) => {
             tracing::info!(tenant = tenant.key(), account_id = %account.id, site_id = %account.site.id, "account linked");
-            Ok(Linked { account, created: true })
+            Ok(Linked {
+                account,
+                created: true,
+            })
         }
         Ok(CreateOutcome::SiteAlreadyLinked) => {
             // A concurrent first link of the same site and owner won; this call becomes a
@@ -73,7 +84,11 @@ where
                 .accounts
                 .find_linked(tenant, &verified.site.id, &request.origin_owner_id)
                 .await?
-                .ok_or_else(|| ApiError::Internal("the link item vanished after a conflicting create".to_owned()))?;
+                .ok_or_else(|| {
+                    ApiError::Internal(
+                        "the link item vanished after a conflicting create".to_owned(),
+                    )
+                })?;
             relink(app, tenant, &winner, &request, verified).await
         }
         Err(error) => {
@@ -109,14 +124,24 @@ where
         .accounts
         .relink(tenant, account_id, &changes)
         .await?
-        .ok_or_else(|| ApiError::Internal(format!("account {account_id} vanished during a relink")))?;
+        .ok_or_else(|| {
+            ApiError::Internal(format!("account {account_id} vanished during a relink"))
+        })?;
     tracing::info!(tenant = tenant.key(), account_id, site_id = %account.site.id, "account relinked");
-    Ok(Linked { account, created: false })
+    Ok(Linked {
+        account,
+        created: false,
+    })
 }
 
 /// Deletes the secret of an account whose record was not written. If that fails too, the
 /// secret is an orphan: it is logged by name so it can be found and removed.
-async fn delete_unused_secret<A, S, W>(app: &App<A, S, W>, tenant: &Tenant, account_id: &str, secret_name: &str) -> Result<(), ApiError>
+async fn delete_unused_secret<A, S, W>(
+    app: &App<A, S, W>,
+    tenant: &Tenant,
+    account_id: &str,
+    secret_name: &str,
+) -> Result<(), ApiError>
 where
     S: SecretStore,
 {

@@ -7,7 +7,11 @@ use crate::ports::{AccountStore, ListFilter};
 use crate::tenant::Tenant;
 
 /// Lists a tenant's accounts, filtered, one page at a time.
-pub async fn list<A: AccountStore, S, W>(app: &App<A, S, W>, tenant: &Tenant, query: ListQuery) -> Result<AccountPage, ApiError> {
+pub async fn list<A: AccountStore, S, W>(
+    app: &App<A, S, W>,
+    tenant: &Tenant,
+    query: ListQuery,
+) -> Result<AccountPage, ApiError> {
     let filter = ListFilter {
         origin_owner_id: query.origin_owner_id,
         status: query.status.map(|status| match status {
@@ -21,7 +25,10 @@ pub async fn list<A: AccountStore, S, W>(app: &App<A, S, W>, tenant: &Tenant, qu
         .transpose()
         .map_err(ApiError::InvalidCursor)?;
 
-    let page = app.accounts.list(tenant, &filter, query.limit, after.as_deref()).await?;
+    let page = app
+        .accounts
+        .list(tenant, &filter, query.limit, after.as_deref())
+        .await?;
 
     let next_cursor = page
         .continue_after

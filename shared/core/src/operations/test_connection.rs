@@ -1,6 +1,9 @@
 use super::verify::{TokenCheckError, verify_token};
 use crate::app::App;
-use crate::error::{ApiError, missing_scope_message, rate_limited_message, token_invalid_message, unavailable_message};
+use crate::error::{
+    ApiError, missing_scope_message, rate_limited_message, token_invalid_message,
+    unavailable_message,
+};
 use crate::model::{StatusReason, TestError, TestReport, TestResult};
 use crate::ports::{AccountStore, SecretStore, StoreError, TestOutcome, WebflowApi};
 use crate::tenant::Tenant;
@@ -11,7 +14,11 @@ use crate::webflow::WebflowError;
 ///
 /// Only a token fault (`token_invalid`, `missing_scope`) moves the account to `error`; a
 /// rate limit or an outage is reported but leaves the status alone; `ok` restores `active`.
-pub async fn test_connection<A, S, W>(app: &App<A, S, W>, tenant: &Tenant, account_id: &str) -> Result<TestReport, ApiError>
+pub async fn test_connection<A, S, W>(
+    app: &App<A, S, W>,
+    tenant: &Tenant,
+    account_id: &str,
+) -> Result<TestReport, ApiError>
 where
     A: AccountStore,
     S: SecretStore,
@@ -19,14 +26,21 @@ where
 {
     // The secret's name derives from the account id, so both reads run at once.
     let secret_name = app.secret_name(tenant, account_id);
-    let (account, token) = tokio::join!(app.accounts.get(tenant, account_id), app.secrets.get(&secret_name));
+    let (account, token) = tokio::join!(
+        app.accounts.get(tenant, account_id),
+        app.secrets.get(&secret_name)
+    );
     if account?.is_none() {
         return Err(ApiError::AccountNotFound);
     }
     let token = match token {
         Ok(Some(token)) => token,
         Ok(None) | Err(StoreError::SecretScheduledForDeletion) => {
-            tracing::error!(tenant = tenant.key(), account_id, "the account's secret is missing");
+            tracing::error!(
+                tenant = tenant.key(),
+                account_id,
+                "the account's secret is missing"
+            );
             return Err(ApiError::SecretMissing);
         }
         Err(error) => return Err(error.into()),
@@ -38,18 +52,27 @@ where
     let outcome = TestOutcome {
         result,
         tested_at: tested_at.clone(),
-        error_reason: message.clone().filter(|_| result.is_token_fault()).map(|message| StatusReason {
-            code: result.as_str().to_owned(),
-            message,
-            at: tested_at.clone(),
-        }),
+        error_reason: message
+            .clone()
+            .filter(|_| result.is_token_fault())
+            .map(|message| StatusReason {
+                code: result.as_str().to_owned(),
+                message,
+                at: tested_at.clone(),
+            }),
     };
     let account = app
         .accounts
         .record_test(tenant, account_id, &outcome)
         .await?
         .ok_or(ApiError::AccountNotFound)?;
-    tracing::info!(tenant = tenant.key(), account_id, result = result.as_str(), status = account.status.as_str(), "connection tested");
+    tracing::info!(
+        tenant = tenant.key(),
+        account_id,
+        result = result.as_str(),
+        status = account.status.as_str(),
+        "connection tested"
+    );
 
     Ok(TestReport {
         account_id: account_id.to_owned(),
@@ -74,12 +97,19 @@ fn classify<T>(check: &Result<T, TokenCheckError>) -> (TestResult, Option<String
         ),
         Err(TokenCheckError::Webflow(error)) => match error {
             WebflowError::TokenInvalid => (TestResult::TokenInvalid, Some(token_invalid_message())),
-            WebflowError::MissingScope { scope } => (TestResult::MissingScope, Some(missing_scope_message(scope))),
+            WebflowError::MissingScope { scope } => {
+                (TestResult::MissingScope, Some(missing_scope_message(scope)))
+            }
             WebflowError::RateLimited { retry_after } => (
                 TestResult::RateLimited,
-                Some(rate_limited_message(retry_after.unwrap_or(std::time::Duration::from_secs(60)))),
+                Some(rate_limited_message(
+                    retry_after.unwrap_or(std::time::Duration::from_secs(60)),
+                )),
             ),
-            WebflowError::Unavailable(outage) => (TestResult::ProviderUnavailable, Some(unavailable_message(outage))),
+            WebflowError::Unavailable(outage) => (
+                TestResult::ProviderUnavailable,
+                Some(unavailable_message(outage)),
+            ),
         },
     }
 }

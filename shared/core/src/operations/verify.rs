@@ -35,7 +35,10 @@ impl From<TokenCheckError> for ApiError {
 /// `GET /sites` decides whether the token is valid. When it accepts the token but
 /// `GET /token/authorized_by` refuses it (401 or 403), the token is valid and only lacks
 /// the "Authorized user: read-only" permission, so the result is a missing scope.
-pub async fn verify_token<W: WebflowApi>(webflow: &W, token: &SiteToken) -> Result<VerifiedToken, TokenCheckError> {
+pub async fn verify_token<W: WebflowApi>(
+    webflow: &W,
+    token: &SiteToken,
+) -> Result<VerifiedToken, TokenCheckError> {
     let (sites, user) = tokio::join!(webflow.sites(token), webflow.authorized_by(token));
 
     let sites = sites?;

@@ -63,7 +63,10 @@ impl WebflowClient {
         scope: &'static str,
     ) -> Result<T, WebflowError> {
         let deadline = Instant::now() + self.config.deadline;
-        let url = format!("{}/{path}", self.config.base_url.as_str().trim_end_matches('/'));
+        let url = format!(
+            "{}/{path}",
+            self.config.base_url.as_str().trim_end_matches('/')
+        );
         let mut attempt = 1;
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
@@ -120,7 +123,8 @@ impl WebflowClient {
         let body = response.bytes().await.map_err(classify_transport_error)?;
 
         match status {
-            200..=299 => serde_json::from_slice(&body).map_err(|_| WebflowError::Unavailable(Outage::InvalidBody)),
+            200..=299 => serde_json::from_slice(&body)
+                .map_err(|_| WebflowError::Unavailable(Outage::InvalidBody)),
             401 => Err(WebflowError::TokenInvalid),
             403 => Err(WebflowError::MissingScope {
                 scope: missing_scope_from_body(&body, scope),
@@ -132,7 +136,10 @@ impl WebflowClient {
 
     /// Full-jitter exponential backoff: a random wait up to `base * 2^(attempt - 1)`.
     fn backoff(&self, attempt: u32) -> Duration {
-        let ceiling = self.config.backoff_base.saturating_mul(1 << (attempt - 1).min(10));
+        let ceiling = self
+            .config
+            .backoff_base
+            .saturating_mul(1 << (attempt - 1).min(10));
         let millis = ceiling.as_millis().min(u128::from(u64::MAX)) as u64;
         Duration::from_millis(fastrand::u64(0..=millis))
     }
@@ -145,7 +152,9 @@ fn is_retryable(error: &WebflowError) -> bool {
     match error {
         WebflowError::RateLimited { .. } => true,
         WebflowError::Unavailable(Outage::Status(status)) => *status >= 500 || *status == 408,
-        WebflowError::Unavailable(Outage::ConnectionFailed | Outage::TimedOut | Outage::Transport) => true,
+        WebflowError::Unavailable(
+            Outage::ConnectionFailed | Outage::TimedOut | Outage::Transport,
+        ) => true,
         _ => false,
     }
 }

@@ -51,7 +51,9 @@ pub enum Outage {
 impl fmt::Display for Outage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::ConnectionFailed => f.write_str("the connection to Webflow failed (refused or unreachable)"),
+            Self::ConnectionFailed => {
+                f.write_str("the connection to Webflow failed (refused or unreachable)")
+            }
             Self::TimedOut => f.write_str("Webflow did not answer in time"),
             Self::Status(status) => write!(f, "Webflow answered with HTTP {status}"),
             Self::InvalidBody => f.write_str("Webflow's answer was not the JSON it documents"),
@@ -99,7 +101,11 @@ fn missing_scope_from_body(body: &[u8], fallback: &str) -> String {
         .message
         .as_deref()
         .and_then(|message| message.rsplit_once(" - ").map(|(_, tail)| tail))
-        .map(|tail| tail.trim().trim_matches(|c| c == '\'' || c == '"' || c == '.').trim())
+        .map(|tail| {
+            tail.trim()
+                .trim_matches(|c| c == '\'' || c == '"' || c == '.')
+                .trim()
+        })
         .filter(|scope| is_scope_name(scope));
     match (parsed.code.as_deref(), named) {
         (_, Some(scope)) => scope.to_owned(),
@@ -108,7 +114,11 @@ fn missing_scope_from_body(body: &[u8], fallback: &str) -> String {
 }
 
 fn is_scope_name(text: &str) -> bool {
-    !text.is_empty() && text.len() <= 64 && text.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == ':' || c == ',' || c == ' ')
+    !text.is_empty()
+        && text.len() <= 64
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '_' || c == ':' || c == ',' || c == ' ')
 }
 
 #[cfg(test)]
@@ -129,7 +139,13 @@ mod tests {
 
     #[test]
     fn scope_falls_back_for_other_bodies() {
-        assert_eq!(missing_scope_from_body(b"<html>", "sites:read"), "sites:read");
-        assert_eq!(missing_scope_from_body(br#"{"message":"Forbidden"}"#, "sites:read"), "sites:read");
+        assert_eq!(
+            missing_scope_from_body(b"<html>", "sites:read"),
+            "sites:read"
+        );
+        assert_eq!(
+            missing_scope_from_body(br#"{"message":"Forbidden"}"#, "sites:read"),
+            "sites:read"
+        );
     }
 }

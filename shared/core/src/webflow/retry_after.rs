@@ -19,9 +19,15 @@ mod tests {
     fn seconds_and_dates() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         assert_eq!(parse_retry_after("60", now), Some(Duration::from_secs(60)));
-        assert_eq!(parse_retry_after(" 3600 ", now), Some(Duration::from_secs(3600)));
+        assert_eq!(
+            parse_retry_after(" 3600 ", now),
+            Some(Duration::from_secs(3600))
+        );
         let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
-        assert_eq!(parse_retry_after(&later, now), Some(Duration::from_secs(30)));
+        assert_eq!(
+            parse_retry_after(&later, now),
+            Some(Duration::from_secs(30))
+        );
         let earlier = httpdate::fmt_http_date(now - Duration::from_secs(30));
         assert_eq!(parse_retry_after(&earlier, now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon", now), None);
