@@ -7,10 +7,11 @@
 //! for the captured log output.
 
 mod events;
+mod faults;
 mod logs;
 
 use std::net::SocketAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
@@ -19,10 +20,13 @@ use lambda_http::http::{HeaderMap, StatusCode};
 use lambda_http::{Body, Request};
 use serde_json::Value;
 use sitelink_core::App;
+use sitelink_core::adapters::{DynamoAccountStore, SecretsManagerStore};
 use sitelink_core::config::Config;
+use sitelink_core::webflow::WebflowClient;
 use webflow_fake::FakeWebflow;
 
 pub use events::EventBuilder;
+pub use faults::{Fault, Faults, FaultyAccounts, FaultySecrets, Operation};
 pub use logs::captured_logs;
 
 /// A response, split into what tests check.
@@ -34,9 +38,13 @@ pub struct Reply {
     pub json: Value,
 }
 
+/// The app under test: the real adapters, behind wrappers that can inject faults.
+pub type TestApp = App<FaultyAccounts, FaultySecrets, WebflowClient>;
+
 /// One isolated Sitelink: its own table, secret name prefix and Webflow fake.
 pub struct Harness {
-    pub app: App,
+    pub app: TestApp,
+    pub faults: Arc<Faults>,
     pub webflow: FakeWebflow,
     pub table: String,
     pub secret_prefix: String,
@@ -138,10 +146,23 @@ impl Harness {
         .expect("test configuration");
         config.webflow.backoff_base = std::time::Duration::from_millis(5);
         adjust(&mut config);
-        let app = App::from_config(config).await.expect("build the app");
+
+        let faults = Arc::new(Faults::default());
+        let accounts = FaultyAccounts {
+            inner: DynamoAccountStore::new(dynamodb.clone(), config.table_name.clone()),
+            faults: faults.clone(),
+        };
+        let secret_store = FaultySecrets {
+            inner: SecretsManagerStore::new(secrets.clone(), None),
+            faults: faults.clone(),
+        };
+        let webflow_client =
+            WebflowClient::new(config.webflow.clone()).expect("build the Webflow client");
+        let app = App::with_ports(config, accounts, secret_store, webflow_client);
 
         Self {
             app,
+            faults,
             webflow,
             table,
             secret_prefix,
@@ -281,7 +302,8 @@ impl Harness {
         output.items().len()
     }
 
-    /// Fails if any token this harness handed out appears in the captured logs.
+    /// Fails if any token this harness handed out appears in the captured logs. Dropping
+    /// the harness checks this too.
     pub fn assert_no_token_in_logs(&self) {
         let logs = captured_logs();
         assert!(!logs.is_empty(), "no log output was captured");
@@ -290,6 +312,15 @@ impl Harness {
                 !logs.contains(token.as_str()),
                 "a token appeared in the log output"
             );
+        }
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        // A second panic while a failed test unwinds would abort the whole test binary.
+        if !std::thread::panicking() {
+            self.assert_no_token_in_logs();
         }
     }
 }

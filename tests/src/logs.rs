@@ -1,5 +1,5 @@
-//! Captures every log event of the test process, at trace level and for every crate, so
-//! that tests can search it for tokens.
+//! Captures every log event of the test process, at trace level and for every crate
+//! (the `log` crate's records included), so that tests can search it for tokens.
 
 use std::io::Write;
 use std::sync::{Mutex, Once, OnceLock};
@@ -43,13 +43,13 @@ impl<'a> MakeWriter<'a> for MakeBufferWriter {
 /// Installs the capturing subscriber once per test process.
 pub(crate) fn install() {
     INSTALL.call_once(|| {
-        let subscriber = tracing_subscriber::fmt()
+        // `try_init` also forwards records of the `log` crate, which reqwest uses.
+        tracing_subscriber::fmt()
             .with_max_level(tracing::Level::TRACE)
             .with_writer(MakeBufferWriter)
             .with_ansi(false)
-            .finish();
-        // Another subscriber may already be set by a test that installed its own.
-        let _ = tracing::subscriber::set_global_default(subscriber);
+            .try_init()
+            .expect("no other log subscriber is installed in the test process");
     });
 }
 

@@ -43,7 +43,8 @@ pub enum CreateOutcome {
     SiteAlreadyLinked,
 }
 
-/// The fields a relink overwrites.
+/// The fields a relink overwrites. Restoring an account after a failed relink writes its
+/// previous values back through the same type.
 #[derive(Debug, Clone)]
 pub struct RelinkChanges {
     pub origin_owner_name: String,
@@ -51,7 +52,38 @@ pub struct RelinkChanges {
     pub site: Site,
     pub authorized_user: AuthorizedUser,
     pub token_hint: String,
+    pub status: AccountStatus,
+    pub status_reason: Option<StatusReason>,
     pub updated_at: String,
+}
+
+impl RelinkChanges {
+    /// The values `account` holds now, to write back if a relink fails half-way.
+    pub fn from_account(account: &Account) -> Self {
+        Self {
+            origin_owner_name: account.origin_owner_name.clone(),
+            label: account.label.clone(),
+            site: account.site.clone(),
+            authorized_user: account.authorized_user.clone(),
+            token_hint: account.token_hint.clone(),
+            status: account.status,
+            status_reason: account.status_reason.clone(),
+            updated_at: account.updated_at.clone(),
+        }
+    }
+
+    /// Returns `account` with these changes applied.
+    pub fn apply(&self, mut account: Account) -> Account {
+        account.origin_owner_name = self.origin_owner_name.clone();
+        account.label = self.label.clone();
+        account.site = self.site.clone();
+        account.authorized_user = self.authorized_user.clone();
+        account.token_hint = self.token_hint.clone();
+        account.status = self.status;
+        account.status_reason = self.status_reason.clone();
+        account.updated_at = self.updated_at.clone();
+        account
+    }
 }
 
 /// A finished connection test, to be recorded on the account.
@@ -101,12 +133,15 @@ pub trait AccountStore: Send + Sync {
         account: &Account,
     ) -> impl Future<Output = Result<CreateOutcome, StoreError>> + Send;
 
-    /// Applies a relink; `None` when the account does not exist.
+    /// Overwrites the relink fields and returns the account as it was before; `None` when
+    /// the account does not exist or, with `expected_updated_at`, when its `updated_at`
+    /// differs (someone else changed it meanwhile).
     fn relink(
         &self,
         tenant: &Tenant,
         account_id: &str,
         changes: &RelinkChanges,
+        expected_updated_at: Option<&str>,
     ) -> impl Future<Output = Result<Option<Account>, StoreError>> + Send;
 
     /// Records a test outcome unless a later one is recorded already, and returns the

@@ -400,3 +400,24 @@ async fn transient_failure_is_retried() {
 
     assert_eq!(reply.status, 201, "{}", reply.text);
 }
+
+#[tokio::test]
+async fn log_capture_covers_http_clients_at_trace() {
+    let harness = Harness::start().await;
+    let token = harness.token();
+
+    assert_eq!(harness.link("tenant-a", &token, "c").await.status, 201);
+
+    // The token checks on logs mean something only if the HTTP clients' own trace
+    // output, where a header or body would leak, is captured.
+    let logs = sitelink_tests::captured_logs();
+    assert!(logs.contains("TRACE"), "trace level is captured");
+    assert!(
+        logs.contains("reqwest::"),
+        "reqwest's log records are captured"
+    );
+    assert!(
+        logs.contains("Secrets Manager.CreateSecret"),
+        "the SDK's spans are captured"
+    );
+}

@@ -2,6 +2,7 @@
 //! the local AWS emulator and the Webflow fake. Run them with `infra/test.sh`.
 
 mod adapters;
+mod faults;
 mod input;
 mod link;
 mod list;

@@ -200,3 +200,149 @@ async fn missing_secret_is_409_with_the_fix() {
             .contains("POST /accounts")
     );
 }
+
+#[tokio::test]
+async fn every_webflow_answer_has_its_result() {
+    let cases = [
+        (Endpoint::Any, Behaviour::Revoked, "token_invalid", "error"),
+        (
+            Endpoint::Sites,
+            Behaviour::MissingScope,
+            "missing_scope",
+            "error",
+        ),
+        (
+            Endpoint::AuthorizedBy,
+            Behaviour::MissingScopeSpecForm,
+            "missing_scope",
+            "error",
+        ),
+        (
+            Endpoint::AuthorizedBy,
+            Behaviour::Revoked,
+            "missing_scope",
+            "error",
+        ),
+        (
+            Endpoint::Sites,
+            Behaviour::NoSites,
+            "token_invalid",
+            "error",
+        ),
+        (
+            Endpoint::Sites,
+            Behaviour::TwoSites,
+            "token_invalid",
+            "error",
+        ),
+        (
+            Endpoint::Any,
+            Behaviour::RateLimited { retry_after: None },
+            "rate_limited",
+            "active",
+        ),
+        (
+            Endpoint::Any,
+            Behaviour::RateLimited {
+                retry_after: Some("3600".to_owned()),
+            },
+            "rate_limited",
+            "active",
+        ),
+        (
+            Endpoint::Sites,
+            Behaviour::NotFound,
+            "provider_unavailable",
+            "active",
+        ),
+        (
+            Endpoint::Sites,
+            Behaviour::ServerError,
+            "provider_unavailable",
+            "active",
+        ),
+        (
+            Endpoint::Sites,
+            Behaviour::Unavailable,
+            "provider_unavailable",
+            "active",
+        ),
+        (
+            Endpoint::Sites,
+            Behaviour::Html502,
+            "provider_unavailable",
+            "active",
+        ),
+        (
+            Endpoint::Sites,
+            Behaviour::EmptyBody,
+            "provider_unavailable",
+            "active",
+        ),
+        (
+            Endpoint::Sites,
+            Behaviour::NotJson,
+            "provider_unavailable",
+            "active",
+        ),
+        (
+            Endpoint::Sites,
+            Behaviour::Hang,
+            "provider_unavailable",
+            "active",
+        ),
+        (Endpoint::Sites, Behaviour::SparseSite, "ok", "active"),
+    ];
+    let harness = Harness::start().await;
+    for (endpoint, behaviour, result, status) in cases {
+        let (token, id) = linked(&harness).await;
+        harness
+            .webflow
+            .set_behaviour(&token, endpoint, behaviour.clone());
+
+        let reply = harness.test("tenant-a", &id).await;
+
+        assert_eq!(reply.status, 200, "{behaviour:?}: {}", reply.text);
+        assert_eq!(reply.json["result"], result, "{behaviour:?}");
+        assert_eq!(reply.json["status"], status, "{behaviour:?}");
+        assert_eq!(
+            stored_account(&harness, &id).await["status"],
+            status,
+            "{behaviour:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn refused_connection_at_test_is_provider_unavailable() {
+    let harness = Harness::start().await;
+    let (_, id) = linked(&harness).await;
+    let mut config = harness.app.config.clone();
+    config.webflow.base_url = "http://127.0.0.1:9/v2".parse().unwrap();
+    let unreachable = sitelink_core::App::with_ports(
+        config.clone(),
+        sitelink_core::adapters::DynamoAccountStore::new(
+            harness.dynamodb.clone(),
+            harness.table.clone(),
+        ),
+        sitelink_core::adapters::SecretsManagerStore::new(harness.secrets.clone(), None),
+        sitelink_core::webflow::WebflowClient::new(config.webflow).unwrap(),
+    );
+
+    let response = sitelink_core::http::handle_test(
+        &unreachable,
+        EventBuilder::test(&id).tenant("tenant-a").build(),
+    )
+    .await;
+
+    assert_eq!(response.status(), 200);
+    let body: Value = serde_json::from_slice(response.body().as_ref()).unwrap();
+    assert_eq!(body["result"], "provider_unavailable");
+    assert_eq!(body["status"], "active");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("connection to Webflow failed")
+    );
+}

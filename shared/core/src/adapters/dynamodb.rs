@@ -202,8 +202,9 @@ impl AccountStore for DynamoAccountStore {
         tenant: &Tenant,
         account_id: &str,
         changes: &RelinkChanges,
+        expected_updated_at: Option<&str>,
     ) -> Result<Option<Account>, StoreError> {
-        let result = self
+        let mut request = self
             .client
             .update_item()
             .table_name(&self.table)
@@ -213,7 +214,7 @@ impl AccountStore for DynamoAccountStore {
             )))
             .update_expression(
                 "SET #owner_name = :owner_name, #label = :label, #site = :site, #user = :user, \
-                 #hint = :hint, #updated = :updated, #status = :active, #reason = :null",
+                 #hint = :hint, #updated = :updated, #status = :status, #reason = :reason",
             )
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_names("#owner_name", "origin_owner_name")
@@ -230,12 +231,16 @@ impl AccountStore for DynamoAccountStore {
             .expression_attribute_values(":user", value(&changes.authorized_user)?)
             .expression_attribute_values(":hint", value(&changes.token_hint)?)
             .expression_attribute_values(":updated", value(&changes.updated_at)?)
-            .expression_attribute_values(":active", value(&AccountStatus::Active)?)
-            .expression_attribute_values(":null", AttributeValue::Null(true))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        match result {
+            .expression_attribute_values(":status", value(&changes.status)?)
+            .expression_attribute_values(":reason", value(&changes.status_reason)?)
+            .return_values(ReturnValue::AllOld);
+        if let Some(expected) = expected_updated_at {
+            request = request
+                .condition_expression("attribute_exists(pk) AND #updated = :expected")
+                .expression_attribute_values(":expected", AttributeValue::S(expected.to_owned()));
+        }
+
+        match request.send().await {
             Ok(output) => output.attributes.map(account_from_item).transpose(),
             Err(error) => {
                 let error = error.into_service_error();

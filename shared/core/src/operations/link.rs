@@ -98,6 +98,9 @@ where
     }
 }
 
+/// Relinks an existing account. The record is updated first and the secret second, so a
+/// failed secret write can be undone from the record's previous values, which the update
+/// returns; the old token stays current either way.
 async fn relink<A, S, W>(
     app: &App<A, S, W>,
     tenant: &Tenant,
@@ -109,24 +112,43 @@ where
     A: AccountStore,
     S: SecretStore,
 {
-    let secret_name = app.secret_name(tenant, account_id);
-    app.secrets.put(&secret_name, &request.site_token).await?;
-
     let changes = RelinkChanges {
         origin_owner_name: request.origin_owner_name.clone(),
         label: request.label.clone(),
         site: verified.site,
         authorized_user: verified.authorized_user,
         token_hint: request.site_token.hint(),
+        status: AccountStatus::Active,
+        status_reason: None,
         updated_at: timestamp::now(),
     };
-    let account = app
+    let previous = app
         .accounts
-        .relink(tenant, account_id, &changes)
+        .relink(tenant, account_id, &changes, None)
         .await?
         .ok_or_else(|| {
             ApiError::Internal(format!("account {account_id} vanished during a relink"))
         })?;
+
+    let secret_name = app.secret_name(tenant, account_id);
+    if let Err(error) = app.secrets.put(&secret_name, &request.site_token).await {
+        let restore = RelinkChanges::from_account(&previous);
+        match app
+            .accounts
+            .relink(tenant, account_id, &restore, Some(&changes.updated_at))
+            .await
+        {
+            Ok(Some(_)) => {}
+            // Another relink wrote the record meanwhile; its values stand.
+            Ok(None) => {}
+            Err(restore_error) => {
+                tracing::error!(tenant = tenant.key(), account_id, error = %restore_error, "failed to restore the account after a failed relink; its record describes a token that was not stored");
+            }
+        }
+        return Err(error.into());
+    }
+
+    let account = changes.apply(previous);
     tracing::info!(tenant = tenant.key(), account_id, site_id = %account.site.id, "account relinked");
     Ok(Linked {
         account,

@@ -1,0 +1,171 @@
+//! Fault injection behind the storage ports: wrappers that pass every call to the real
+//! adapter unless a fault is set for that operation.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use sitelink_core::adapters::{DynamoAccountStore, SecretsManagerStore};
+use sitelink_core::model::Account;
+use sitelink_core::ports::{
+    AccountStore, CreateOutcome, ListFilter, ListedPage, RelinkChanges, SecretStore, SecretTags,
+    StoreError, TestOutcome,
+};
+use sitelink_core::tenant::Tenant;
+use sitelink_validation::SiteToken;
+
+/// A storage operation that a fault can be set on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    FindLinked,
+    GetAccount,
+    CreateAccount,
+    Relink,
+    RecordTest,
+    List,
+    CreateSecret,
+    PutSecret,
+    GetSecret,
+    DeleteSecret,
+}
+
+/// What an operation with a fault returns instead of calling AWS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    Throttled,
+    Failed,
+}
+
+/// The faults in force, shared by the wrappers of one harness.
+#[derive(Debug, Default)]
+pub struct Faults {
+    set: Mutex<HashMap<Operation, Fault>>,
+}
+
+impl Faults {
+    pub fn set(&self, operation: Operation, fault: Fault) {
+        self.set.lock().expect("faults").insert(operation, fault);
+    }
+
+    pub fn clear(&self) {
+        self.set.lock().expect("faults").clear();
+    }
+
+    fn check(&self, operation: Operation) -> Result<(), StoreError> {
+        let fault = self.set.lock().expect("faults").get(&operation).copied();
+        let source = Box::new(std::io::Error::other(format!(
+            "injected fault on {operation:?}"
+        )));
+        match fault {
+            None => Ok(()),
+            Some(Fault::Throttled) => Err(StoreError::Throttled {
+                service: "injected",
+                operation: "injected",
+                source,
+            }),
+            Some(Fault::Failed) => Err(StoreError::Failed {
+                service: "injected",
+                operation: "injected",
+                source,
+            }),
+        }
+    }
+}
+
+pub struct FaultyAccounts {
+    pub inner: DynamoAccountStore,
+    pub faults: Arc<Faults>,
+}
+
+pub struct FaultySecrets {
+    pub inner: SecretsManagerStore,
+    pub faults: Arc<Faults>,
+}
+
+impl AccountStore for FaultyAccounts {
+    async fn find_linked(
+        &self,
+        tenant: &Tenant,
+        site_id: &str,
+        origin_owner_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        self.faults.check(Operation::FindLinked)?;
+        self.inner
+            .find_linked(tenant, site_id, origin_owner_id)
+            .await
+    }
+
+    async fn get(&self, tenant: &Tenant, account_id: &str) -> Result<Option<Account>, StoreError> {
+        self.faults.check(Operation::GetAccount)?;
+        self.inner.get(tenant, account_id).await
+    }
+
+    async fn create(
+        &self,
+        tenant: &Tenant,
+        account: &Account,
+    ) -> Result<CreateOutcome, StoreError> {
+        self.faults.check(Operation::CreateAccount)?;
+        self.inner.create(tenant, account).await
+    }
+
+    async fn relink(
+        &self,
+        tenant: &Tenant,
+        account_id: &str,
+        changes: &RelinkChanges,
+        expected_updated_at: Option<&str>,
+    ) -> Result<Option<Account>, StoreError> {
+        self.faults.check(Operation::Relink)?;
+        self.inner
+            .relink(tenant, account_id, changes, expected_updated_at)
+            .await
+    }
+
+    async fn record_test(
+        &self,
+        tenant: &Tenant,
+        account_id: &str,
+        outcome: &TestOutcome,
+    ) -> Result<Option<Account>, StoreError> {
+        self.faults.check(Operation::RecordTest)?;
+        self.inner.record_test(tenant, account_id, outcome).await
+    }
+
+    async fn list(
+        &self,
+        tenant: &Tenant,
+        filter: &ListFilter,
+        limit: u16,
+        after: Option<&str>,
+    ) -> Result<ListedPage, StoreError> {
+        self.faults.check(Operation::List)?;
+        self.inner.list(tenant, filter, limit, after).await
+    }
+}
+
+impl SecretStore for FaultySecrets {
+    async fn create(
+        &self,
+        name: &str,
+        token: &SiteToken,
+        tags: &SecretTags,
+    ) -> Result<(), StoreError> {
+        self.faults.check(Operation::CreateSecret)?;
+        self.inner.create(name, token, tags).await
+    }
+
+    async fn put(&self, name: &str, token: &SiteToken) -> Result<(), StoreError> {
+        self.faults.check(Operation::PutSecret)?;
+        self.inner.put(name, token).await
+    }
+
+    async fn get(&self, name: &str) -> Result<Option<SiteToken>, StoreError> {
+        self.faults.check(Operation::GetSecret)?;
+        self.inner.get(name).await
+    }
+
+    async fn delete(&self, name: &str) -> Result<(), StoreError> {
+        self.faults.check(Operation::DeleteSecret)?;
+        self.inner.delete(name).await
+    }
+}

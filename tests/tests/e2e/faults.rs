@@ -1,0 +1,178 @@
+use serde_json::Value;
+use sitelink_tests::{Fault, Harness, Operation, token_for_same_site};
+
+async fn list_all(harness: &Harness) -> Value {
+    harness.list("tenant-a", "limit=100").await.json["data"].clone()
+}
+
+fn assert_storage_unavailable(reply: &sitelink_tests::Reply) {
+    assert_eq!(reply.status, 503, "{}", reply.text);
+    assert_eq!(reply.json["code"], "storage_unavailable");
+    assert_eq!(reply.headers["retry-after"], "1");
+}
+
+#[tokio::test]
+async fn link_storage_faults_leave_nothing_behind() {
+    let cases = [
+        (Operation::FindLinked, Fault::Throttled),
+        (Operation::CreateSecret, Fault::Failed),
+        (Operation::CreateSecret, Fault::Throttled),
+        (Operation::CreateAccount, Fault::Failed),
+        (Operation::CreateAccount, Fault::Throttled),
+    ];
+    for (operation, fault) in cases {
+        let harness = Harness::start().await;
+        harness.faults.set(operation, fault);
+        let token = harness.token();
+
+        let reply = harness.link("tenant-a", &token, "c").await;
+
+        assert_storage_unavailable(&reply);
+        if fault == Fault::Throttled {
+            assert!(
+                reply.json["detail"]
+                    .as_str()
+                    .unwrap()
+                    .contains("throttling"),
+                "{operation:?}"
+            );
+        }
+        assert!(
+            harness.secret_names().await.is_empty(),
+            "{operation:?}: no secret left"
+        );
+        assert_eq!(
+            harness.item_count().await,
+            0,
+            "{operation:?}: no record left"
+        );
+    }
+}
+
+#[tokio::test]
+async fn failed_cleanup_is_logged_as_an_orphan() {
+    let harness = Harness::start().await;
+    harness.faults.set(Operation::CreateAccount, Fault::Failed);
+    harness.faults.set(Operation::DeleteSecret, Fault::Failed);
+    let token = harness.token();
+
+    let reply = harness.link("tenant-a", &token, "c").await;
+
+    assert_storage_unavailable(&reply);
+    assert_eq!(
+        harness.item_count().await,
+        0,
+        "no record points at anything"
+    );
+    let secrets = harness.secret_names().await;
+    assert_eq!(secrets.len(), 1, "the secret is the only thing left");
+    let logs = sitelink_tests::captured_logs();
+    assert!(
+        logs.lines()
+            .any(|line| line.contains("orphaned") && line.contains(&secrets[0])),
+        "the orphan is logged by name"
+    );
+}
+
+#[tokio::test]
+async fn missing_table_is_503_and_leaves_no_secret() {
+    let harness =
+        Harness::start_with(|config| config.table_name = "sitelink-missing-table".to_owned()).await;
+    let token = harness.token();
+
+    let link = harness.link("tenant-a", &token, "c").await;
+    assert_storage_unavailable(&link);
+    assert!(harness.secret_names().await.is_empty());
+
+    let list = harness.list("tenant-a", "").await;
+    assert_storage_unavailable(&list);
+    let test = harness
+        .test("tenant-a", "acc_0123456789abcdef0123456789abcdef")
+        .await;
+    assert_storage_unavailable(&test);
+}
+
+#[tokio::test]
+async fn failed_relink_keeps_account_and_old_token() {
+    for operation in [Operation::Relink, Operation::PutSecret] {
+        let harness = Harness::start().await;
+        let old_token = harness.token();
+        assert_eq!(harness.link("tenant-a", &old_token, "c").await.status, 201);
+        let before = list_all(&harness).await;
+        let new_token = harness.remember(token_for_same_site(&old_token));
+        harness.faults.set(operation, Fault::Failed);
+
+        let reply = harness.link("tenant-a", &new_token, "c").await;
+
+        assert_storage_unavailable(&reply);
+        harness.faults.clear();
+        let secrets = harness.secret_names().await;
+        assert_eq!(secrets.len(), 1);
+        assert_eq!(
+            harness.stored_token(&secrets[0]).await.as_deref(),
+            Some(old_token.as_str()),
+            "{operation:?}"
+        );
+        assert_eq!(
+            list_all(&harness).await,
+            before,
+            "{operation:?}: the account is unchanged"
+        );
+    }
+}
+
+#[tokio::test]
+async fn test_storage_faults_change_nothing() {
+    for operation in [
+        Operation::GetAccount,
+        Operation::GetSecret,
+        Operation::RecordTest,
+    ] {
+        let harness = Harness::start().await;
+        let token = harness.token();
+        let id = harness.link("tenant-a", &token, "c").await.json["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let before = list_all(&harness).await;
+        harness.faults.set(operation, Fault::Throttled);
+
+        let reply = harness.test("tenant-a", &id).await;
+
+        assert_storage_unavailable(&reply);
+        harness.faults.clear();
+        assert_eq!(list_all(&harness).await, before, "{operation:?}");
+    }
+}
+
+#[tokio::test]
+async fn list_fault_is_503() {
+    let harness = Harness::start().await;
+    harness.faults.set(Operation::List, Fault::Failed);
+
+    assert_storage_unavailable(&harness.list("tenant-a", "").await);
+}
+
+#[tokio::test]
+async fn secret_scheduled_for_deletion_is_409() {
+    let harness = Harness::start().await;
+    let token = harness.token();
+    let id = harness.link("tenant-a", &token, "c").await.json["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let secret = harness.secret_names().await.remove(0);
+    harness
+        .secrets
+        .delete_secret()
+        .secret_id(&secret)
+        .recovery_window_in_days(7)
+        .send()
+        .await
+        .unwrap();
+
+    let reply = harness.test("tenant-a", &id).await;
+
+    assert_eq!(reply.status, 409, "{}", reply.text);
+    assert_eq!(reply.json["code"], "secret_missing");
+}
