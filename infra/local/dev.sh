@@ -57,7 +57,7 @@ if [[ -z "${WEBFLOW_API_BASE_URL:-}" ]]; then
     deadline=$((SECONDS + 30))
     until ready_line="$(grep -m 1 '^webflow-fake listening on ' "$fake_log")"; do
         if ! kill -0 "$fake_pid" 2>/dev/null || ((SECONDS >= deadline)); then
-            echo "error: webflow-fake did not report that it is listening" >&2
+            echo "error: webflow-fake exited or did not report listening within 30 s" >&2
             sitelink_show_log "$fake_log"
             exit 1
         fi
@@ -75,8 +75,8 @@ if [[ -z "${SITELINK_CURSOR_KEYS:-}" ]]; then
 fi
 export RUST_LOG="${RUST_LOG:-info}"
 
-# Building first shows compile errors before the server starts and spares the first
-# request the build; watch then reuses these debug binaries.
+# Building first shows compile errors before the server starts. cargo lambda watch runs
+# these same debug binaries, so the first request does not wait for a build.
 cargo build --package link --package test-connection --package list-accounts
 
 sitelink_spawn "cargo lambda watch" - \
@@ -86,7 +86,7 @@ watch_pid="$SITELINK_LAST_PID"
 deadline=$((SECONDS + 60))
 until sitelink_port_in_use "$api_port"; do
     if ! kill -0 "$watch_pid" 2>/dev/null || ((SECONDS >= deadline)); then
-        echo "error: cargo lambda watch did not start listening on 127.0.0.1:$api_port" >&2
+        echo "error: cargo lambda watch exited or did not listen on 127.0.0.1:$api_port within 60 s; its output is above" >&2
         exit 1
     fi
     sleep 0.2

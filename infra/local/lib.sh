@@ -143,8 +143,7 @@ sitelink_create_table() {
         --table-name "$table" \
         --attribute-definitions AttributeName=pk,AttributeType=S AttributeName=sk,AttributeType=S \
         --key-schema AttributeName=pk,KeyType=HASH AttributeName=sk,KeyType=RANGE \
-        --billing-mode PAY_PER_REQUEST \
-        --output text --query 'TableDescription.TableArn' >/dev/null || return 1
+        --billing-mode PAY_PER_REQUEST >/dev/null || return 1
     aws dynamodb wait table-exists --endpoint-url "$endpoint_url" --table-name "$table"
 }
 
