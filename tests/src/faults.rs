@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use sitelink_core::adapters::{DynamoAccountStore, SecretsManagerStore};
 use sitelink_core::model::Account;
 use sitelink_core::ports::{
-    AccountStore, CreateOutcome, ListFilter, ListedPage, RelinkChanges, SecretStore, SecretTags,
-    StoreError, TestOutcome,
+    AccountStore, CreateOutcome, ListFilter, ListedPage, RelinkChanges, SecretPage, SecretStore,
+    SecretTags, StoreError, StoredToken, TestOutcome,
 };
 use sitelink_core::tenant::Tenant;
 use sitelink_validation::SiteToken;
@@ -26,6 +26,7 @@ pub enum Operation {
     PutSecret,
     GetSecret,
     DeleteSecret,
+    ListSecrets,
 }
 
 /// What an operation with a fault returns instead of calling AWS.
@@ -103,9 +104,10 @@ impl AccountStore for FaultyAccounts {
         &self,
         tenant: &Tenant,
         account: &Account,
+        token_version: &str,
     ) -> Result<CreateOutcome, StoreError> {
         self.faults.check(Operation::CreateAccount)?;
-        self.inner.create(tenant, account).await
+        self.inner.create(tenant, account, token_version).await
     }
 
     async fn relink(
@@ -114,7 +116,7 @@ impl AccountStore for FaultyAccounts {
         account_id: &str,
         changes: &RelinkChanges,
         expected_updated_at: Option<&str>,
-    ) -> Result<Option<Account>, StoreError> {
+    ) -> Result<Option<(Account, String)>, StoreError> {
         self.faults.check(Operation::Relink)?;
         self.inner
             .relink(tenant, account_id, changes, expected_updated_at)
@@ -149,17 +151,18 @@ impl SecretStore for FaultySecrets {
         name: &str,
         token: &SiteToken,
         tags: &SecretTags,
+        version: &str,
     ) -> Result<(), StoreError> {
         self.faults.check(Operation::CreateSecret)?;
-        self.inner.create(name, token, tags).await
+        self.inner.create(name, token, tags, version).await
     }
 
-    async fn put(&self, name: &str, token: &SiteToken) -> Result<(), StoreError> {
+    async fn put(&self, name: &str, token: &SiteToken, version: &str) -> Result<(), StoreError> {
         self.faults.check(Operation::PutSecret)?;
-        self.inner.put(name, token).await
+        self.inner.put(name, token, version).await
     }
 
-    async fn get(&self, name: &str) -> Result<Option<SiteToken>, StoreError> {
+    async fn get(&self, name: &str) -> Result<Option<StoredToken>, StoreError> {
         self.faults.check(Operation::GetSecret)?;
         self.inner.get(name).await
     }
@@ -167,5 +170,14 @@ impl SecretStore for FaultySecrets {
     async fn delete(&self, name: &str) -> Result<(), StoreError> {
         self.faults.check(Operation::DeleteSecret)?;
         self.inner.delete(name).await
+    }
+
+    async fn list(
+        &self,
+        prefix: &str,
+        next_token: Option<String>,
+    ) -> Result<SecretPage, StoreError> {
+        self.faults.check(Operation::ListSecrets)?;
+        self.inner.list(prefix, next_token).await
     }
 }

@@ -240,6 +240,39 @@ fn parse_cursor_keys(value: &str) -> Result<Vec<Vec<u8>>, ConfigError> {
     Ok(keys)
 }
 
+/// Settings of the sweep-orphans function.
+#[derive(Debug, Clone)]
+pub struct SweepConfig {
+    pub limits: crate::operations::SweepLimits,
+}
+
+impl SweepConfig {
+    /// Reads `SITELINK_SWEEP_GRACE_MINUTES` (default 60), `SITELINK_SWEEP_MAX_SECRETS`
+    /// (default 5000) and `SITELINK_SWEEP_MAX_DELETIONS` (default 200).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let number = |name: &'static str, default: u64, max: u64| -> Result<u64, ConfigError> {
+            match lookup(name).filter(|value| !value.trim().is_empty()) {
+                None => Ok(default),
+                Some(value) => match value.trim().parse::<u64>() {
+                    Ok(number) if (1..=max).contains(&number) => Ok(number),
+                    _ => Err(ConfigError::new(
+                        name,
+                        format!("must be a whole number from 1 to {max}"),
+                    )),
+                },
+            }
+        };
+        let grace_minutes = number("SITELINK_SWEEP_GRACE_MINUTES", 60, 7 * 24 * 60)?;
+        Ok(Self {
+            limits: crate::operations::SweepLimits {
+                grace: Duration::from_secs(grace_minutes * 60),
+                max_examined: number("SITELINK_SWEEP_MAX_SECRETS", 5000, 1_000_000)? as usize,
+                max_deleted: number("SITELINK_SWEEP_MAX_DELETIONS", 200, 100_000)? as usize,
+            },
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;

@@ -55,11 +55,13 @@ pub struct RelinkChanges {
     pub status: AccountStatus,
     pub status_reason: Option<StatusReason>,
     pub updated_at: String,
+    /// The version id of the secret version that holds the token this record describes.
+    pub token_version: String,
 }
 
 impl RelinkChanges {
     /// The values `account` holds now, to write back if a relink fails half-way.
-    pub fn from_account(account: &Account) -> Self {
+    pub fn from_account(account: &Account, token_version: &str) -> Self {
         Self {
             origin_owner_name: account.origin_owner_name.clone(),
             label: account.label.clone(),
@@ -69,6 +71,7 @@ impl RelinkChanges {
             status: account.status,
             status_reason: account.status_reason.clone(),
             updated_at: account.updated_at.clone(),
+            token_version: token_version.to_owned(),
         }
     }
 
@@ -91,6 +94,10 @@ impl RelinkChanges {
 pub struct TestOutcome {
     pub result: TestResult,
     pub tested_at: String,
+    /// The version id of the secret version whose token was tested. The outcome is
+    /// recorded only while the account still points at that version, so a test that read
+    /// the token just before a relink cannot mark the new token as failed.
+    pub token_version: String,
     /// `Some` when the result moves the account to `error`, `None` when it leaves the
     /// status alone (a transient failure) or restores `active` (`ok`).
     pub error_reason: Option<StatusReason>,
@@ -125,16 +132,18 @@ pub trait AccountStore: Send + Sync {
         account_id: &str,
     ) -> impl Future<Output = Result<Option<Account>, StoreError>> + Send;
 
-    /// Writes a new account and the uniqueness record of its site and origin owner in one
-    /// transaction, so two concurrent first links produce one account.
+    /// Writes a new account, pointing at secret version `token_version`, and the
+    /// uniqueness record of its site and origin owner in one transaction, so two concurrent
+    /// first links produce one account.
     fn create(
         &self,
         tenant: &Tenant,
         account: &Account,
+        token_version: &str,
     ) -> impl Future<Output = Result<CreateOutcome, StoreError>> + Send;
 
-    /// Overwrites the relink fields and returns the account as it was before; `None` when
-    /// the account does not exist or, with `expected_updated_at`, when its `updated_at`
+    /// Overwrites the relink fields and returns the account as it was before, with the
+    /// token version it pointed at; `None` when the account does not exist or, with `expected_updated_at`, when its `updated_at`
     /// differs (someone else changed it meanwhile).
     fn relink(
         &self,
@@ -142,10 +151,11 @@ pub trait AccountStore: Send + Sync {
         account_id: &str,
         changes: &RelinkChanges,
         expected_updated_at: Option<&str>,
-    ) -> impl Future<Output = Result<Option<Account>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<(Account, String)>, StoreError>> + Send;
 
-    /// Records a test outcome unless a later one is recorded already, and returns the
-    /// account as stored afterwards; `None` when the account does not exist.
+    /// Records a test outcome unless a later one is recorded already or the account points
+    /// at another token version, and returns the account as stored afterwards; `None` when
+    /// the account does not exist.
     fn record_test(
         &self,
         tenant: &Tenant,
@@ -170,13 +180,38 @@ pub struct SecretTags {
     pub account_id: String,
 }
 
-/// One secret per account, holding its site token.
+/// A stored secret as listed: its name, tags and creation time, never its value.
+#[derive(Debug, Clone)]
+pub struct SecretSummary {
+    pub name: String,
+    pub tenant_key: Option<String>,
+    pub account_id: Option<String>,
+    pub created_at: Option<std::time::SystemTime>,
+}
+
+/// One page of a secret listing, and the token for the next page.
+#[derive(Debug, Clone)]
+pub struct SecretPage {
+    pub secrets: Vec<SecretSummary>,
+    pub next_token: Option<String>,
+}
+
+/// A token read from the secret store, with the id of the version that holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredToken {
+    pub token: SiteToken,
+    pub version: String,
+}
+
+/// One secret per account, holding its site token. Callers choose each version's id (a
+/// UUID), so the account record can name it before the secret is written.
 pub trait SecretStore: Send + Sync {
     fn create(
         &self,
         name: &str,
         token: &SiteToken,
         tags: &SecretTags,
+        version: &str,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Writes a new current version of an existing secret.
@@ -184,14 +219,25 @@ pub trait SecretStore: Send + Sync {
         &self,
         name: &str,
         token: &SiteToken,
+        version: &str,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Reads the current version; `None` when the secret does not exist.
-    fn get(&self, name: &str)
-    -> impl Future<Output = Result<Option<SiteToken>, StoreError>> + Send;
+    fn get(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<StoredToken>, StoreError>> + Send;
 
     /// Deletes a secret at once, with no recovery window. Deleting a missing secret succeeds.
     fn delete(&self, name: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Lists the secrets whose names start with `prefix`, one page at a time, leaving out
+    /// secrets already scheduled for deletion.
+    fn list(
+        &self,
+        prefix: &str,
+        next_token: Option<String>,
+    ) -> impl Future<Output = Result<SecretPage, StoreError>> + Send;
 }
 
 /// The Webflow calls that prove a token works.

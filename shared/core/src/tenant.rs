@@ -26,6 +26,18 @@ impl Tenant {
         Ok(Self { key })
     }
 
+    /// Rebuilds a tenant from its storage key, as found in a secret's tags; `None` unless
+    /// the key has the form [`Tenant::key`] returns.
+    pub fn from_key(key: &str) -> Option<Self> {
+        let valid = key.len() == TENANT_KEY_HEX_LENGTH
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        valid.then(|| Self {
+            key: key.to_owned(),
+        })
+    }
+
     /// The tenant's storage key: 32 lowercase hexadecimal characters.
     pub fn key(&self) -> &str {
         &self.key
@@ -44,5 +56,7 @@ mod tests {
         assert_eq!(a, Tenant::new("tenant-a").unwrap());
         assert_ne!(a, Tenant::new("tenant-b").unwrap());
         assert_ne!(Tenant::new("a#b").unwrap(), Tenant::new("a").unwrap());
+        assert_eq!(Tenant::from_key(a.key()), Some(a));
+        assert_eq!(Tenant::from_key("../x"), None);
     }
 }

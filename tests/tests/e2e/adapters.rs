@@ -33,6 +33,8 @@ fn account(id: &str, site_id: &str, owner: &str) -> Account {
     }
 }
 
+const VERSION: &str = "3f0c2a1e-0000-4000-8000-000000000001";
+
 fn account_id(index: usize) -> String {
     format!("acc_{index:032x}")
 }
@@ -50,15 +52,19 @@ async fn create_is_unique_per_site_and_owner() {
     let tenant = Tenant::new("tenant-a").unwrap();
 
     let first = store
-        .create(&tenant, &account(&account_id(1), "site1", "owner"))
+        .create(&tenant, &account(&account_id(1), "site1", "owner"), VERSION)
         .await
         .unwrap();
     let second = store
-        .create(&tenant, &account(&account_id(2), "site1", "owner"))
+        .create(&tenant, &account(&account_id(2), "site1", "owner"), VERSION)
         .await
         .unwrap();
     let other_owner = store
-        .create(&tenant, &account(&account_id(3), "site1", "owner2"))
+        .create(
+            &tenant,
+            &account(&account_id(3), "site1", "owner2"),
+            VERSION,
+        )
         .await
         .unwrap();
 
@@ -100,6 +106,7 @@ async fn list_pages_in_id_order() {
             .create(
                 &tenant,
                 &account(&account_id(index), &format!("site{index}"), owner),
+                VERSION,
             )
             .await
             .unwrap();
@@ -144,8 +151,17 @@ async fn secrets_create_put_get_delete() {
     };
 
     assert!(store.get(&name).await.unwrap().is_none());
-    store.create(&name, &first, &tags).await.unwrap();
-    assert_eq!(store.get(&name).await.unwrap(), Some(first.clone()));
+    let first_version = uuid::Uuid::new_v4().to_string();
+    store
+        .create(&name, &first, &tags, &first_version)
+        .await
+        .unwrap();
+    let stored = store.get(&name).await.unwrap().unwrap();
+    assert_eq!(stored.token, first);
+    assert_eq!(
+        stored.version, first_version,
+        "the caller's version id is kept"
+    );
     let described = client
         .describe_secret()
         .secret_id(&name)
@@ -162,8 +178,11 @@ async fn secrets_create_put_get_delete() {
         "{tag_keys:?}"
     );
 
-    store.put(&name, &second).await.unwrap();
-    assert_eq!(store.get(&name).await.unwrap(), Some(second));
+    let second_version = uuid::Uuid::new_v4().to_string();
+    store.put(&name, &second, &second_version).await.unwrap();
+    let stored = store.get(&name).await.unwrap().unwrap();
+    assert_eq!(stored.token, second);
+    assert_eq!(stored.version, second_version);
 
     store.delete(&name).await.unwrap();
     assert!(store.get(&name).await.unwrap().is_none());
@@ -181,7 +200,12 @@ async fn secret_scheduled_for_deletion_is_reported() {
         account_id: "a".to_owned(),
     };
     store
-        .create(&name, &SiteToken::from_stored(random_token()), &tags)
+        .create(
+            &name,
+            &SiteToken::from_stored(random_token()),
+            &tags,
+            VERSION,
+        )
         .await
         .unwrap();
     client

@@ -6,5 +6,7 @@ mod faults;
 mod input;
 mod link;
 mod list;
+mod races;
+mod sweep;
 mod tenancy;
 mod test_connection;

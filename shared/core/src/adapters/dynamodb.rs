@@ -38,6 +38,8 @@ pub struct DynamoAccountStore {
 struct AccountItem {
     pk: String,
     sk: String,
+    /// The version id of the secret version holding this account's token.
+    token_version: String,
     #[serde(flatten)]
     account: Account,
 }
@@ -74,10 +76,13 @@ fn value<T: Serialize>(value: &T) -> Result<AttributeValue, StoreError> {
         .map_err(|error| StoreError::Corrupt(format!("cannot encode a value: {error}")))
 }
 
+fn stored_account_from_item(item: Item) -> Result<AccountItem, StoreError> {
+    from_item(item)
+        .map_err(|error| StoreError::Corrupt(format!("cannot decode an account item: {error}")))
+}
+
 fn account_from_item(item: Item) -> Result<Account, StoreError> {
-    let stored: AccountItem = from_item(item)
-        .map_err(|error| StoreError::Corrupt(format!("cannot decode an account item: {error}")))?;
-    Ok(stored.account)
+    Ok(stored_account_from_item(item)?.account)
 }
 
 fn is_conditional_check_failure<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(
@@ -152,11 +157,13 @@ impl AccountStore for DynamoAccountStore {
         &self,
         tenant: &Tenant,
         account: &Account,
+        token_version: &str,
     ) -> Result<CreateOutcome, StoreError> {
         let pk = partition_key(tenant);
         let account_item = AccountItem {
             pk: pk.clone(),
             sk: account_sort_key(&account.id),
+            token_version: token_version.to_owned(),
             account: account.clone(),
         };
         let link_item = LinkItem {
@@ -203,7 +210,7 @@ impl AccountStore for DynamoAccountStore {
         account_id: &str,
         changes: &RelinkChanges,
         expected_updated_at: Option<&str>,
-    ) -> Result<Option<Account>, StoreError> {
+    ) -> Result<Option<(Account, String)>, StoreError> {
         let mut request = self
             .client
             .update_item()
@@ -214,7 +221,8 @@ impl AccountStore for DynamoAccountStore {
             )))
             .update_expression(
                 "SET #owner_name = :owner_name, #label = :label, #site = :site, #user = :user, \
-                 #hint = :hint, #updated = :updated, #status = :status, #reason = :reason",
+                 #hint = :hint, #updated = :updated, #status = :status, #reason = :reason, \
+                 #version = :version",
             )
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_names("#owner_name", "origin_owner_name")
@@ -225,6 +233,7 @@ impl AccountStore for DynamoAccountStore {
             .expression_attribute_names("#updated", "updated_at")
             .expression_attribute_names("#status", "status")
             .expression_attribute_names("#reason", "status_reason")
+            .expression_attribute_names("#version", "token_version")
             .expression_attribute_values(":owner_name", value(&changes.origin_owner_name)?)
             .expression_attribute_values(":label", value(&changes.label)?)
             .expression_attribute_values(":site", value(&changes.site)?)
@@ -233,6 +242,7 @@ impl AccountStore for DynamoAccountStore {
             .expression_attribute_values(":updated", value(&changes.updated_at)?)
             .expression_attribute_values(":status", value(&changes.status)?)
             .expression_attribute_values(":reason", value(&changes.status_reason)?)
+            .expression_attribute_values(":version", value(&changes.token_version)?)
             .return_values(ReturnValue::AllOld);
         if let Some(expected) = expected_updated_at {
             request = request
@@ -241,7 +251,13 @@ impl AccountStore for DynamoAccountStore {
         }
 
         match request.send().await {
-            Ok(output) => output.attributes.map(account_from_item).transpose(),
+            Ok(output) => output
+                .attributes
+                .map(|item| {
+                    let stored = stored_account_from_item(item)?;
+                    Ok((stored.account, stored.token_version))
+                })
+                .transpose(),
             Err(error) => {
                 let error = error.into_service_error();
                 if is_conditional_check_failure(&error) {
@@ -268,8 +284,11 @@ impl AccountStore for DynamoAccountStore {
             // Timestamps have a fixed width, so string order is time order: an outcome
             // older than the recorded one is dropped, and `last_tested_at` never moves back.
             .condition_expression(
-                "attribute_exists(pk) AND (attribute_not_exists(#tested) OR attribute_type(#tested, :null_type) OR #tested < :tested)",
+                "attribute_exists(pk) AND #version = :version \
+                 AND (attribute_not_exists(#tested) OR attribute_type(#tested, :null_type) OR #tested < :tested)",
             )
+            .expression_attribute_names("#version", "token_version")
+            .expression_attribute_values(":version", value(&outcome.token_version)?)
             .expression_attribute_names("#tested", "last_tested_at")
             .expression_attribute_names("#result", "last_test_result")
             .expression_attribute_values(":tested", value(&outcome.tested_at)?)
@@ -297,8 +316,8 @@ impl AccountStore for DynamoAccountStore {
             Err(error) => {
                 let error = error.into_service_error();
                 if is_conditional_check_failure(&error) {
-                    // Either the account is gone or a later test is recorded; the stored
-                    // account tells which.
+                    // The account is gone, a later test is recorded, or a relink replaced
+                    // the tested token; the stored account is what the caller sees.
                     self.get(tenant, account_id).await
                 } else {
                     Err(store_error(SERVICE, "UpdateItem", error))

@@ -1,12 +1,12 @@
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::error::ProvideErrorMetadata;
-use aws_sdk_secretsmanager::types::Tag;
+use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType, Tag};
 use serde::{Deserialize, Serialize};
 use sitelink_validation::SiteToken;
 
 use super::store_error;
 use crate::model::PROVIDER_WEBFLOW;
-use crate::ports::{SecretStore, SecretTags, StoreError};
+use crate::ports::{SecretPage, SecretStore, SecretSummary, SecretTags, StoreError, StoredToken};
 
 const SERVICE: &str = "Secrets Manager";
 
@@ -59,10 +59,12 @@ impl SecretStore for SecretsManagerStore {
         name: &str,
         token: &SiteToken,
         tags: &SecretTags,
+        version: &str,
     ) -> Result<(), StoreError> {
         self.client
             .create_secret()
             .name(name)
+            .client_request_token(version)
             .secret_string(secret_string(token))
             .set_kms_key_id(self.kms_key_id.clone())
             .tags(tag(TAG_TENANT, &tags.tenant_key))
@@ -74,10 +76,11 @@ impl SecretStore for SecretsManagerStore {
         Ok(())
     }
 
-    async fn put(&self, name: &str, token: &SiteToken) -> Result<(), StoreError> {
+    async fn put(&self, name: &str, token: &SiteToken, version: &str) -> Result<(), StoreError> {
         self.client
             .put_secret_value()
             .secret_id(name)
+            .client_request_token(version)
             .secret_string(secret_string(token))
             .send()
             .await
@@ -85,7 +88,7 @@ impl SecretStore for SecretsManagerStore {
         Ok(())
     }
 
-    async fn get(&self, name: &str) -> Result<Option<SiteToken>, StoreError> {
+    async fn get(&self, name: &str) -> Result<Option<StoredToken>, StoreError> {
         let output = match self.client.get_secret_value().secret_id(name).send().await {
             Ok(output) => output,
             Err(error) => {
@@ -111,7 +114,13 @@ impl SecretStore for SecretsManagerStore {
         let value: StoredSecretValue = serde_json::from_str(text).map_err(|_| {
             StoreError::Corrupt("the secret's value is not the expected JSON object".to_owned())
         })?;
-        Ok(Some(SiteToken::from_stored(value.site_token)))
+        let version = output.version_id().ok_or_else(|| {
+            StoreError::Corrupt("the secret's current version has no id".to_owned())
+        })?;
+        Ok(Some(StoredToken {
+            token: SiteToken::from_stored(value.site_token),
+            version: version.to_owned(),
+        }))
     }
 
     async fn delete(&self, name: &str) -> Result<(), StoreError> {
@@ -133,5 +142,53 @@ impl SecretStore for SecretsManagerStore {
                 }
             }
         }
+    }
+
+    async fn list(
+        &self,
+        prefix: &str,
+        next_token: Option<String>,
+    ) -> Result<SecretPage, StoreError> {
+        let output = self
+            .client
+            .list_secrets()
+            .filters(
+                Filter::builder()
+                    .key(FilterNameStringType::Name)
+                    .values(prefix)
+                    .build(),
+            )
+            .set_next_token(next_token)
+            .max_results(100)
+            .send()
+            .await
+            .map_err(|error| store_error(SERVICE, "ListSecrets", error.into_service_error()))?;
+        let secrets = output
+            .secret_list()
+            .iter()
+            .filter(|entry| entry.deleted_date().is_none())
+            .map(|entry| {
+                let tag_value = |key: &str| {
+                    entry
+                        .tags()
+                        .iter()
+                        .find(|tag| tag.key() == Some(key))
+                        .and_then(|tag| tag.value())
+                        .map(str::to_owned)
+                };
+                SecretSummary {
+                    name: entry.name().unwrap_or_default().to_owned(),
+                    tenant_key: tag_value(TAG_TENANT),
+                    account_id: tag_value(TAG_ACCOUNT_ID),
+                    created_at: entry
+                        .created_date()
+                        .and_then(|at| std::time::SystemTime::try_from(*at).ok()),
+                }
+            })
+            .collect();
+        Ok(SecretPage {
+            secrets,
+            next_token: output.next_token().map(str::to_owned),
+        })
     }
 }

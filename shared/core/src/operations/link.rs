@@ -64,11 +64,12 @@ where
         tenant_key: tenant.key().to_owned(),
         account_id: account.id.clone(),
     };
+    let token_version = new_token_version();
     app.secrets
-        .create(&secret_name, &request.site_token, &tags)
+        .create(&secret_name, &request.site_token, &tags, &token_version)
         .await?;
 
-    match app.accounts.create(tenant, &account).await {
+    match app.accounts.create(tenant, &account, &token_version).await {
         Ok(CreateOutcome::Created) => {
             tracing::info!(tenant = tenant.key(), account_id = %account.id, site_id = %account.site.id, "account linked");
             Ok(Linked {
@@ -121,8 +122,9 @@ where
         status: AccountStatus::Active,
         status_reason: None,
         updated_at: timestamp::now(),
+        token_version: new_token_version(),
     };
-    let previous = app
+    let (previous, previous_version) = app
         .accounts
         .relink(tenant, account_id, &changes, None)
         .await?
@@ -131,8 +133,12 @@ where
         })?;
 
     let secret_name = app.secret_name(tenant, account_id);
-    if let Err(error) = app.secrets.put(&secret_name, &request.site_token).await {
-        let restore = RelinkChanges::from_account(&previous);
+    if let Err(error) = app
+        .secrets
+        .put(&secret_name, &request.site_token, &changes.token_version)
+        .await
+    {
+        let restore = RelinkChanges::from_account(&previous, &previous_version);
         match app
             .accounts
             .relink(tenant, account_id, &restore, Some(&changes.updated_at))
@@ -172,6 +178,11 @@ where
         return Err(error.into());
     }
     Ok(())
+}
+
+/// Returns a new secret version id; Secrets Manager takes a UUID as the version's id.
+fn new_token_version() -> String {
+    uuid::Uuid::new_v4().to_string()
 }
 
 fn new_account_id() -> String {

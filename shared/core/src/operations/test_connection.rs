@@ -33,8 +33,8 @@ where
     if account?.is_none() {
         return Err(ApiError::AccountNotFound);
     }
-    let token = match token {
-        Ok(Some(token)) => token,
+    let stored = match token {
+        Ok(Some(stored)) => stored,
         Ok(None) | Err(StoreError::SecretScheduledForDeletion) => {
             tracing::error!(
                 tenant = tenant.key(),
@@ -46,12 +46,13 @@ where
         Err(error) => return Err(error.into()),
     };
 
-    let check = verify_token(&app.webflow, &token).await;
+    let check = verify_token(&app.webflow, &stored.token).await;
     let (result, message) = classify(&check);
     let tested_at = timestamp::now();
     let outcome = TestOutcome {
         result,
         tested_at: tested_at.clone(),
+        token_version: stored.version,
         error_reason: message
             .clone()
             .filter(|_| result.is_token_fault())
