@@ -27,4 +27,5 @@ sitelink_start_moto "$moto_port" "$log_dir/moto.log"
 sitelink_use_emulator "$SITELINK_MOTO_URL"
 echo "moto_server is listening on $SITELINK_MOTO_URL" >&2
 
+python infra/check-iam.py template.yaml
 cargo test --workspace "$@"
