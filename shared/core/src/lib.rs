@@ -15,6 +15,8 @@ pub mod model;
 pub mod operations;
 pub mod ports;
 pub mod tenant;
+#[cfg(feature = "test-support")]
+pub mod testing;
 pub mod timestamp;
 pub mod webflow;
 

@@ -6,6 +6,7 @@ mod faults;
 mod input;
 mod link;
 mod list;
+mod properties;
 mod races;
 mod sweep;
 mod tenancy;
