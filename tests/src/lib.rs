@@ -290,7 +290,7 @@ impl Harness {
         value["site_token"].as_str().map(str::to_owned)
     }
 
-    /// The number of items in this harness's table.
+    /// Counts the items in this harness's table.
     pub async fn item_count(&self) -> usize {
         let output = self
             .dynamodb

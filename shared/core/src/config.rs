@@ -53,7 +53,7 @@ impl WebflowConfig {
     }
 }
 
-/// How a request's tenant is found.
+/// Settings that decide a request's tenant.
 #[derive(Debug, Clone)]
 pub struct TenancyConfig {
     /// The JWT claim, from the API Gateway authorizer, that names the tenant.
@@ -141,8 +141,8 @@ impl Config {
         })
     }
 
-    /// Fails unless at least one cursor key is configured; list-accounts calls this at
-    /// start-up so a missing key stops the function before it serves a request.
+    /// Fails unless at least one cursor key is configured. list-accounts calls this at
+    /// start-up, so a missing key stops the function before it serves a request.
     pub fn require_cursor_keys(&self) -> Result<(), ConfigError> {
         if self.cursor_keys.is_empty() {
             return Err(ConfigError::new(
@@ -330,7 +330,7 @@ mod tests {
     }
 
     #[test]
-    fn short_cursor_key_is_rejected_and_debug_hides_keys() {
+    fn cursor_keys_checked_and_redacted() {
         let error = config(&[
             ("SITELINK_TABLE_NAME", "t"),
             ("SITELINK_CURSOR_KEYS", "short"),

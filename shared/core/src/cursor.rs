@@ -17,7 +17,7 @@ type HmacSha256 = Hmac<Sha256>;
 
 const VERSION: u8 = 1;
 
-/// Why a cursor was rejected.
+/// A reason a cursor was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum CursorError {
     #[error("the cursor is malformed or was altered")]

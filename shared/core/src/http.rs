@@ -1,6 +1,6 @@
 //! The HTTP side of each function: turn an API Gateway request into an operation call and
 //! its result into a response. Expected failures become problem+json responses, never
-//! `Err`, so the Lambda runtime never sees an error for something a caller did.
+//! `Err`, so the Lambda runtime never receives an error for something a caller did.
 
 use lambda_http::http::StatusCode;
 use lambda_http::http::header::{CONTENT_TYPE, HeaderValue, LOCATION, RETRY_AFTER};

@@ -55,12 +55,12 @@ pub struct RelinkChanges {
     pub status: AccountStatus,
     pub status_reason: Option<StatusReason>,
     pub updated_at: String,
-    /// The version id of the secret version that holds the token this record describes.
+    /// The version id of the secret version that contains the token this record describes.
     pub token_version: String,
 }
 
 impl RelinkChanges {
-    /// The values `account` holds now, to write back if a relink fails half-way.
+    /// Copies the current values of `account`, to write back if a relink fails half-way.
     pub fn from_account(account: &Account, token_version: &str) -> Self {
         Self {
             origin_owner_name: account.origin_owner_name.clone(),
@@ -143,8 +143,8 @@ pub trait AccountStore: Send + Sync {
     ) -> impl Future<Output = Result<CreateOutcome, StoreError>> + Send;
 
     /// Overwrites the relink fields and returns the account as it was before, with the
-    /// token version it pointed at; `None` when the account does not exist or, with `expected_updated_at`, when its `updated_at`
-    /// differs (someone else changed it meanwhile).
+    /// token version it pointed at. Returns `None` when the account does not exist, or when
+    /// `expected_updated_at` is given and differs from the stored `updated_at`.
     fn relink(
         &self,
         tenant: &Tenant,
@@ -153,9 +153,9 @@ pub trait AccountStore: Send + Sync {
         expected_updated_at: Option<&str>,
     ) -> impl Future<Output = Result<Option<(Account, String)>, StoreError>> + Send;
 
-    /// Records a test outcome unless a later one is recorded already or the account points
-    /// at another token version, and returns the account as stored afterwards; `None` when
-    /// the account does not exist.
+    /// Records a test outcome and returns the account as stored afterwards, or `None` when
+    /// the account does not exist. The outcome is dropped when a later one is recorded
+    /// already or when the account points at another token version.
     fn record_test(
         &self,
         tenant: &Tenant,
@@ -196,7 +196,7 @@ pub struct SecretPage {
     pub next_token: Option<String>,
 }
 
-/// A token read from the secret store, with the id of the version that holds it.
+/// A token read from the secret store, with the id of the version that contains it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredToken {
     pub token: SiteToken,

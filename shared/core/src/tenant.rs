@@ -38,7 +38,7 @@ impl Tenant {
         })
     }
 
-    /// The tenant's storage key: 32 lowercase hexadecimal characters.
+    /// Returns the tenant's storage key: 32 lowercase hexadecimal characters.
     pub fn key(&self) -> &str {
         &self.key
     }

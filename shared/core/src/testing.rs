@@ -12,11 +12,11 @@ use crate::ports::{
 use crate::tenant::Tenant;
 use crate::webflow::{WebflowError, WebflowSite, WebflowUser};
 
-/// Storage that holds nothing: reads find nothing and writes succeed without effect.
+/// Storage that is always empty: reads find nothing and writes succeed without effect.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct EmptyStorage;
 
-/// A Webflow that answers every token with HTTP 401.
+/// A Webflow stand-in that rejects every token with HTTP 401.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RefusingWebflow;
 

@@ -4,7 +4,7 @@ use std::fmt;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
-/// Why a request body is not a JSON object that can be validated field by field.
+/// A reason a request body is not a JSON object that can be validated field by field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BodyError {
     Empty,
@@ -31,8 +31,8 @@ impl fmt::Display for BodyError {
 /// Parses a request body that must be one JSON object whose keys are all distinct.
 ///
 /// `serde_json` keeps the last of two equal keys silently, so a body such as
-/// `{"origin_owner_id": "a", "origin_owner_id": "b"}` would mean different things to
-/// different readers; it is rejected here instead.
+/// `{"origin_owner_id": "a", "origin_owner_id": "b"}` could mean different things to
+/// different readers. Such a body is rejected here instead.
 pub fn parse_json_object(body: &[u8]) -> Result<Map<String, Value>, BodyError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(BodyError::Empty);

@@ -1,4 +1,4 @@
-//! Property tests: the validators never panic, accept exactly what the rules say, and never
+//! Property tests: the validators never panic, accept exactly what their rules allow, and never
 //! quote a token back.
 
 use proptest::prelude::*;

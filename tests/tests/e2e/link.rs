@@ -10,7 +10,8 @@ async fn new_link_returns_201_with_location() {
 
     assert_eq!(reply.status, 201, "{}", reply.text);
     let id = reply.json["id"].as_str().unwrap().to_owned();
-    assert!(id.starts_with("acc_") && id.len() == 36, "{id}");
+    assert!(id.starts_with("acc_"), "{id}");
+    assert_eq!(id.len(), 36, "{id}");
     assert_eq!(
         reply.headers["location"],
         format!("/accounts/{id}").as_str()
@@ -76,7 +77,7 @@ async fn pasted_token_with_whitespace_links() {
 }
 
 #[tokio::test]
-async fn relink_keeps_the_account_and_uses_the_new_token() {
+async fn relink_uses_new_token() {
     let harness = Harness::start().await;
     let old_token = harness.token();
     let new_token = harness.remember(token_for_same_site(&old_token));
@@ -353,7 +354,7 @@ async fn refused_connection_reads_differently_from_refused_token() {
 }
 
 #[tokio::test]
-async fn token_seeing_no_site_or_two_sites_is_rejected() {
+async fn site_count_other_than_one() {
     for (behaviour, count) in [
         (Behaviour::NoSites, "0 sites"),
         (Behaviour::TwoSites, "2 sites"),

@@ -317,7 +317,7 @@ impl AccountStore for DynamoAccountStore {
                 let error = error.into_service_error();
                 if is_conditional_check_failure(&error) {
                     // The account is gone, a later test is recorded, or a relink replaced
-                    // the tested token; the stored account is what the caller sees.
+                    // the tested token. The caller gets the account as stored.
                     self.get(tenant, account_id).await
                 } else {
                     Err(store_error(SERVICE, "UpdateItem", error))

@@ -96,8 +96,8 @@ impl SecretStore for SecretsManagerStore {
                 if error.is_resource_not_found_exception() {
                     return Ok(None);
                 }
-                // Secrets Manager answers InvalidRequestException for a secret that is
-                // scheduled for deletion; AWS says "marked for deletion", moto "marked deleted".
+                // Secrets Manager returns InvalidRequestException for a secret that is
+                // scheduled for deletion; the message reads "marked for deletion" on AWS and "marked deleted" on moto.
                 if error.is_invalid_request_exception()
                     && error.message().is_some_and(|m| {
                         m.contains("marked for deletion") || m.contains("marked deleted")

@@ -100,8 +100,8 @@ where
 }
 
 /// Relinks an existing account. The record is updated first and the secret second, so a
-/// failed secret write can be undone from the record's previous values, which the update
-/// returns; the old token stays current either way.
+/// failed secret write is undone with the previous values that the update returned. The
+/// old token stays current either way.
 async fn relink<A, S, W>(
     app: &App<A, S, W>,
     tenant: &Tenant,

@@ -12,13 +12,13 @@ pub struct SweepLimits {
     /// Secrets younger than this are left alone: a link that is still running has written
     /// its secret but maybe not yet its record. It must exceed the link function's timeout.
     pub grace: Duration,
-    /// The most secrets one run looks at.
+    /// The maximum number of secrets one run examines.
     pub max_examined: usize,
-    /// The most secrets one run deletes.
+    /// The maximum number of secrets one run deletes.
     pub max_deleted: usize,
 }
 
-/// What one sweep run did.
+/// Counts of one sweep run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SweepReport {
     pub examined: usize,

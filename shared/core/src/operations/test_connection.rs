@@ -12,8 +12,9 @@ use crate::webflow::WebflowError;
 
 /// Re-checks a linked account's token with Webflow and records the outcome.
 ///
-/// Only a token fault (`token_invalid`, `missing_scope`) moves the account to `error`; a
-/// rate limit or an outage is reported but leaves the status alone; `ok` restores `active`.
+/// Only a token fault (`token_invalid`, `missing_scope`) moves the account to `error`. A
+/// rate limit or an outage is reported but leaves the status alone, and `ok` restores
+/// `active`.
 pub async fn test_connection<A, S, W>(
     app: &App<A, S, W>,
     tenant: &Tenant,

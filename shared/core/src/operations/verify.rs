@@ -5,7 +5,7 @@ use crate::model::{AuthorizedUser, Site};
 use crate::ports::WebflowApi;
 use crate::webflow::{SCOPE_AUTHORIZED_USER_READ, WebflowError};
 
-/// What Webflow says a working token is bound to.
+/// The site and user Webflow reports for a working token.
 #[derive(Debug, Clone)]
 pub struct VerifiedToken {
     pub site: Site,

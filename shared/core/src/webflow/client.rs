@@ -13,7 +13,7 @@ use crate::config::WebflowConfig;
 
 /// An HTTP client for Webflow's Data API v2, built once per process.
 ///
-/// Both calls are idempotent GETs, so they are retried on rate limits, 5xx answers,
+/// Both calls are idempotent GETs, so they are retried on rate limits, 5xx responses,
 /// timeouts and connection failures, within one total deadline per call.
 #[derive(Debug, Clone)]
 pub struct WebflowClient {
@@ -35,7 +35,7 @@ impl WebflowClient {
         Ok(Self { http, config })
     }
 
-    /// Lists the sites the token can see (`GET /sites`). A site token sees exactly one.
+    /// Lists the sites the token can see (`GET /sites`). A site token has access to exactly one.
     pub async fn sites(&self, token: &SiteToken) -> Result<Vec<WebflowSite>, WebflowError> {
         let body: SitesBody = self.get_json("sites", token, SCOPE_SITES_READ).await?;
         // Site ids become part of storage keys, so anything but a plain id is refused.
@@ -145,7 +145,7 @@ impl WebflowClient {
     }
 }
 
-/// The least time worth giving one more attempt.
+/// The minimum time worth giving one more attempt.
 const MIN_ATTEMPT_TIME: Duration = Duration::from_millis(200);
 
 fn is_retryable(error: &WebflowError) -> bool {

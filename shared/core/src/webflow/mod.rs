@@ -36,12 +36,12 @@ pub struct WebflowUser {
     pub email: Option<String>,
 }
 
-/// Why Webflow could not be used, as opposed to why it refused the token.
+/// A reason Webflow could not be used, as opposed to a rejection of the token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outage {
     ConnectionFailed,
     TimedOut,
-    /// Webflow (or a proxy in front of it) answered with this status.
+    /// Webflow (or a proxy in front of it) responded with this status.
     Status(u16),
     /// A success status whose body is empty, not JSON, or not the documented shape.
     InvalidBody,
@@ -79,7 +79,7 @@ pub enum WebflowError {
 }
 
 impl WebflowError {
-    /// Whether a later attempt of the same request could succeed.
+    /// Returns whether a later attempt of the same request could succeed.
     pub fn is_transient(&self) -> bool {
         matches!(self, Self::RateLimited { .. } | Self::Unavailable(_))
     }

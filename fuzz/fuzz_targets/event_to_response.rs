@@ -1,0 +1,92 @@
+//! Feeds arbitrary bytes through the path from a Lambda event to an HTTP response: the
+//! bytes are either a whole API Gateway v2 event or the body of a `POST /accounts` event.
+//! Every event that parses must get a response below 500, and none may panic.
+
+#![no_main]
+
+use std::sync::OnceLock;
+
+use lambda_http::{Body, Request, Response};
+use libfuzzer_sys::fuzz_target;
+use sitelink_core::App;
+use sitelink_core::config::Config;
+use sitelink_core::testing::{EmptyStorage, RefusingWebflow};
+
+type StubApp = App<EmptyStorage, EmptyStorage, RefusingWebflow>;
+
+fn app() -> &'static StubApp {
+    static APP: OnceLock<StubApp> = OnceLock::new();
+    APP.get_or_init(|| {
+        let config = Config::from_lookup(|name| match name {
+            "SITELINK_TABLE_NAME" => Some("unused".to_owned()),
+            "SITELINK_CURSOR_KEYS" => Some("fuzz-cursor-key-0123456789abcdef0123".to_owned()),
+            _ => None,
+        })
+        .expect("configuration");
+        App::with_ports(config, EmptyStorage, EmptyStorage, RefusingWebflow)
+    })
+}
+
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| tokio::runtime::Builder::new_current_thread().enable_time().build().expect("runtime"))
+}
+
+/// Wraps `body` in a `POST /accounts` event with a tenant claim, as API Gateway sends it.
+fn link_event(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let escaped = serde_json_escape(&text);
+    format!(
+        r#"{{"version":"2.0","routeKey":"POST /accounts","rawPath":"/accounts","rawQueryString":"",
+        "headers":{{"content-type":"application/json"}},
+        "requestContext":{{"accountId":"123456789012","apiId":"fuzz","domainName":"fuzz.example.com","domainPrefix":"fuzz",
+        "http":{{"method":"POST","path":"/accounts","protocol":"HTTP/1.1","sourceIp":"127.0.0.1","userAgent":"fuzz"}},
+        "requestId":"fuzz","routeKey":"POST /accounts","stage":"$default","time":"04/Dec/2026:12:00:00 +0000","timeEpoch":0,
+        "authorizer":{{"jwt":{{"claims":{{"sub":"tenant-fuzz"}},"scopes":null}}}}}},
+        "body":"{escaped}","isBase64Encoded":false}}"#
+    )
+}
+
+fn serde_json_escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => escaped.push_str("\\\""),
+            '\\' => escaped.push_str("\\\\"),
+            c if (c as u32) < 0x20 => escaped.push_str(&format!("\\u{:04x}", c as u32)),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+fn handle(request: Request) -> Response<Body> {
+    let app = app();
+    let path = request.uri().path().to_owned();
+    let method = request.method().clone();
+    runtime().block_on(async move {
+        if method == "GET" {
+            sitelink_core::http::handle_list(app, request).await
+        } else if path.ends_with("/test") {
+            sitelink_core::http::handle_test(app, request).await
+        } else {
+            sitelink_core::http::handle_link(app, request).await
+        }
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let event = if mode % 2 == 0 {
+        String::from_utf8_lossy(rest).into_owned()
+    } else {
+        link_event(rest)
+    };
+    let Ok(request) = lambda_http::request::from_str(&event) else {
+        return;
+    };
+    let response = handle(request);
+    assert!(response.status().as_u16() < 500, "status {}", response.status());
+});
