@@ -75,12 +75,38 @@ fn handle(request: Request) -> Response<Body> {
     })
 }
 
+/// Pins the URL parts of an arbitrary event to what API Gateway sends: its own domain name
+/// and a `rawPath` that starts with `/`.
+///
+/// NOTE: lambda_http 1.3 unwraps `Url::parse` of host and path while converting the event,
+/// so an invalid host, or a path whose first character extends the host, panics inside the
+/// library before any Sitelink code runs. API Gateway never sends either.
+fn with_api_gateway_host(event: &str) -> Option<String> {
+    let mut value: serde_json::Value = serde_json::from_str(event).ok()?;
+    if let Some(headers) = value.get_mut("headers").and_then(|headers| headers.as_object_mut()) {
+        headers.retain(|name, _| !name.eq_ignore_ascii_case("host") && !name.eq_ignore_ascii_case("x-forwarded-proto"));
+    }
+    if let Some(context) = value.get_mut("requestContext").and_then(|context| context.as_object_mut()) {
+        context.insert("domainName".to_owned(), serde_json::Value::from("fuzz.example.com"));
+    }
+    if let Some(path) = value.get("rawPath").and_then(|path| path.as_str()) {
+        if !path.starts_with('/') {
+            let fixed = format!("/{path}");
+            value["rawPath"] = serde_json::Value::from(fixed);
+        }
+    }
+    Some(value.to_string())
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
     let event = if mode % 2 == 0 {
-        String::from_utf8_lossy(rest).into_owned()
+        match with_api_gateway_host(&String::from_utf8_lossy(rest)) {
+            Some(event) => event,
+            None => return,
+        }
     } else {
         link_event(rest)
     };

@@ -234,6 +234,16 @@ impl Harness {
         .await
     }
 
+    /// Links a new account and returns its id, failing the test unless the link returns 201.
+    pub async fn linked_id(&self, tenant: &str, token: &str, owner: &str) -> String {
+        let reply = self.link(tenant, token, owner).await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        reply.json["id"]
+            .as_str()
+            .expect("the account id")
+            .to_owned()
+    }
+
     pub async fn test(&self, tenant: &str, account_id: &str) -> Reply {
         self.send(
             Function::Test,

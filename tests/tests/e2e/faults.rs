@@ -130,10 +130,7 @@ async fn test_storage_faults_change_nothing() {
     ] {
         let harness = Harness::start().await;
         let token = harness.token();
-        let id = harness.link("tenant-a", &token, "c").await.json["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let id = harness.linked_id("tenant-a", &token, "c").await;
         let before = list_all(&harness).await;
         harness.faults.set(operation, Fault::Throttled);
 
@@ -157,10 +154,7 @@ async fn list_fault_is_503() {
 async fn secret_scheduled_for_deletion_is_409() {
     let harness = Harness::start().await;
     let token = harness.token();
-    let id = harness.link("tenant-a", &token, "c").await.json["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = harness.linked_id("tenant-a", &token, "c").await;
     let secret = harness.secret_names().await.remove(0);
     harness
         .secrets

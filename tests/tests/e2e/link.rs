@@ -125,10 +125,7 @@ async fn relink_uses_new_token() {
 async fn relink_resets_an_error_status() {
     let harness = Harness::start().await;
     let token = harness.token();
-    let id = harness.link("tenant-a", &token, "c").await.json["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = harness.linked_id("tenant-a", &token, "c").await;
     harness
         .webflow
         .set_behaviour(&token, Endpoint::Any, Behaviour::Revoked);
@@ -146,10 +143,7 @@ async fn relink_resets_an_error_status() {
 async fn refused_relink_keeps_the_old_token() {
     let harness = Harness::start().await;
     let token = harness.token();
-    let id = harness.link("tenant-a", &token, "c").await.json["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = harness.linked_id("tenant-a", &token, "c").await;
     let refused = harness.remember(token_for_same_site(&token));
     harness
         .webflow
@@ -420,5 +414,31 @@ async fn log_capture_covers_http_clients_at_trace() {
     assert!(
         logs.contains("Secrets Manager.CreateSecret"),
         "the SDK's spans are captured"
+    );
+}
+
+#[tokio::test]
+async fn retry_after_as_http_date_is_honoured() {
+    let harness = Harness::start().await;
+    let token = harness.token();
+    let soon =
+        httpdate::fmt_http_date(std::time::SystemTime::now() + std::time::Duration::from_secs(1));
+    harness.webflow.set_script(
+        &token,
+        Endpoint::Any,
+        vec![
+            Behaviour::RateLimited {
+                retry_after: Some(soon),
+            },
+            Behaviour::Valid,
+        ],
+    );
+
+    let reply = harness.link("tenant-a", &token, "c").await;
+
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    assert!(
+        harness.webflow.request_count(&token) >= 3,
+        "the rate-limited call was repeated"
     );
 }

@@ -47,10 +47,7 @@ async fn concurrent_first_links_make_one_account() {
 async fn concurrent_tests_during_relink() {
     let harness = Arc::new(Harness::start().await);
     let old_token = harness.token();
-    let id = harness.link("tenant-a", &old_token, "c").await.json["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = harness.linked_id("tenant-a", &old_token, "c").await;
     // Tests that still read the old token fail; those that read the new one pass.
     harness
         .webflow

@@ -9,10 +9,7 @@ fn link_body(token: &str) -> String {
 async fn other_tenant_sees_nothing() {
     let harness = Harness::start().await;
     let token = harness.token();
-    let id = harness.link("tenant-a", &token, "c").await.json["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = harness.linked_id("tenant-a", &token, "c").await;
 
     let list = harness.list("tenant-b", "").await;
     assert_eq!(list.status, 200);
