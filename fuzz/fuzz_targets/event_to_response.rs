@@ -60,6 +60,20 @@ fn serde_json_escape(text: &str) -> String {
     escaped
 }
 
+/// Percent-encodes every byte of `query` that may not appear raw in a URI query (RFC 3986).
+fn percent_encode_query(query: &str) -> String {
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?%".contains(&b);
+    let mut encoded = String::with_capacity(query.len());
+    for byte in query.bytes() {
+        if allowed(byte) {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
 fn handle(request: Request) -> Response<Body> {
     let app = app();
     let path = request.uri().path().to_owned();
@@ -75,12 +89,13 @@ fn handle(request: Request) -> Response<Body> {
     })
 }
 
-/// Pins the URL parts of an arbitrary event to what API Gateway sends: its own domain name
-/// and a `rawPath` that starts with `/`.
+/// Pins the URL parts of an arbitrary event to what API Gateway sends: its own domain name,
+/// a `rawPath` that starts with `/`, and a percent-encoded `rawQueryString`.
 ///
-/// NOTE: lambda_http 1.3 unwraps `Url::parse` of host and path while converting the event,
-/// so an invalid host, or a path whose first character extends the host, panics inside the
-/// library before any Sitelink code runs. API Gateway never sends either.
+/// NOTE: lambda_http 1.3 panics while converting an event whose host, path or query cannot
+/// form a URI (it unwraps `Url::parse` and `Request::builder`), before any Sitelink code
+/// runs. The release profile unwinds, so the runtime turns such a panic into a failed
+/// invocation instead of a dead process.
 fn with_api_gateway_host(event: &str) -> Option<String> {
     let mut value: serde_json::Value = serde_json::from_str(event).ok()?;
     if let Some(headers) = value.get_mut("headers").and_then(|headers| headers.as_object_mut()) {
@@ -88,6 +103,10 @@ fn with_api_gateway_host(event: &str) -> Option<String> {
     }
     if let Some(context) = value.get_mut("requestContext").and_then(|context| context.as_object_mut()) {
         context.insert("domainName".to_owned(), serde_json::Value::from("fuzz.example.com"));
+    }
+    if let Some(query) = value.get("rawQueryString").and_then(|query| query.as_str()) {
+        let encoded = percent_encode_query(query);
+        value["rawQueryString"] = serde_json::Value::from(encoded);
     }
     if let Some(path) = value.get("rawPath").and_then(|path| path.as_str()) {
         if !path.starts_with('/') {
