@@ -34,7 +34,8 @@ if sitelink_port_in_use "$api_port"; then
     exit 1
 fi
 
-log_dir="$repo_root/.local/dev"
+# One folder per API port, so two runs on different ports keep their logs apart.
+log_dir="$repo_root/.local/dev/$api_port"
 mkdir -p "$log_dir"
 
 # AWS emulator and table.

@@ -41,7 +41,10 @@ sitelink_spawn() {
     if [[ "$log" == "-" ]]; then
         setsid "$@" </dev/null &
     else
-        setsid "$@" </dev/null >"$log" 2>&1 &
+        # Emptied here, before the child starts, so that a caller waiting for a line in
+        # the log never reads one left by an earlier run.
+        : >"$log"
+        setsid "$@" </dev/null >>"$log" 2>&1 &
     fi
     SITELINK_LAST_PID=$!
     SITELINK_SERVER_PIDS+=("$SITELINK_LAST_PID")

@@ -59,6 +59,12 @@ impl EventBuilder {
         builder
     }
 
+    /// Sets the raw query string, such as `limit=5&status=active`.
+    pub fn query(mut self, query: &str) -> Self {
+        self.query = query.to_owned();
+        self
+    }
+
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers
             .insert(name.to_owned(), Value::String(value.to_owned()));

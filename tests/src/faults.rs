@@ -157,9 +157,15 @@ impl SecretStore for FaultySecrets {
         self.inner.create(name, token, tags, version).await
     }
 
-    async fn put(&self, name: &str, token: &SiteToken, version: &str) -> Result<(), StoreError> {
+    async fn put(
+        &self,
+        name: &str,
+        token: &SiteToken,
+        tags: &SecretTags,
+        version: &str,
+    ) -> Result<(), StoreError> {
         self.faults.check(Operation::PutSecret)?;
-        self.inner.put(name, token, version).await
+        self.inner.put(name, token, tags, version).await
     }
 
     async fn get(&self, name: &str) -> Result<Option<StoredToken>, StoreError> {

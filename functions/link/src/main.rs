@@ -8,7 +8,7 @@ use sitelink_core::{App, Config};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_http::tracing::init_default_subscriber();
+    sitelink_core::logging::init();
 
     let config =
         Config::from_env().inspect_err(|error| tracing::error!(%error, "invalid configuration"))?;

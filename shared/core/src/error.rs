@@ -14,7 +14,7 @@ use crate::webflow::{Outage, SCOPE_AUTHORIZED_USER_READ, SCOPE_SITES_READ, Webfl
 const TOKEN_PAGE: &str = "Site settings → Apps & Integrations → API access";
 /// Retry-After sent when Webflow rate-limits without saying for how long; Webflow's
 /// rate-limit documentation gives 60 seconds as the usual wait.
-const DEFAULT_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
+pub const DEFAULT_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -163,7 +163,7 @@ impl ApiError {
             Self::UnsupportedMediaType => (
                 "unsupported_media_type",
                 "Unsupported media type",
-                "Send the body as JSON with the header `Content-Type: application/json`.".to_owned(),
+                "Send the body as UTF-8 JSON with the header `Content-Type: application/json` (a charset, if given, must be utf-8).".to_owned(),
             ),
             Self::PayloadTooLarge { limit_bytes } => (
                 "payload_too_large",

@@ -9,7 +9,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use sitelink_validation::{
-    parse_json_object, validate_account_id, validate_link_request, validate_list_query,
+    FieldError, parse_json_object, validate_account_id, validate_link_request, validate_list_query,
 };
 
 use crate::app::App;
@@ -63,6 +63,7 @@ where
     let result = async {
         let tenant = resolve_tenant(&app.config.tenancy, &request)?;
         let account_id = account_id_parameter(&request)?;
+        reject_query_parameters(&request)?;
         operations::test_connection(app, &tenant, &account_id).await
     }
     .await;
@@ -152,6 +153,34 @@ fn account_id_parameter(request: &Request) -> Result<String, ApiError> {
     validate_account_id("account_id", id)
         .map_err(|error| ApiError::InvalidParameters(vec![error]))?;
     Ok(id.to_owned())
+}
+
+/// Rejects any query parameter: the test endpoint takes none, and ignoring one would hide
+/// a caller's mistake.
+fn reject_query_parameters(request: &Request) -> Result<(), ApiError> {
+    let errors: Vec<FieldError> = request
+        .query_string_parameters_ref()
+        .map(|query| {
+            query
+                .iter()
+                .map(|(name, _)| {
+                    let shown: String = name.chars().filter(|c| !c.is_control()).take(40).collect();
+                    FieldError::new(
+                        shown.clone(),
+                        "unknown_parameter",
+                        format!(
+                            "`{shown}` is not a query parameter of this endpoint, which takes none."
+                        ),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::InvalidParameters(errors))
+    }
 }
 
 fn json_body(request: &Request) -> Result<Map<String, Value>, ApiError> {

@@ -11,6 +11,7 @@ pub mod config;
 pub mod cursor;
 pub mod error;
 pub mod http;
+pub mod logging;
 pub mod model;
 pub mod operations;
 pub mod ports;

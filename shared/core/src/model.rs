@@ -107,6 +107,9 @@ pub struct TestReport {
 pub struct TestError {
     pub code: String,
     pub message: String,
+    /// For `rate_limited`: seconds to wait before testing again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_seconds: Option<u64>,
 }
 
 /// The body of a `GET /accounts` response.

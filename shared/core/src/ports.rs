@@ -214,11 +214,14 @@ pub trait SecretStore: Send + Sync {
         version: &str,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Writes a new current version of an existing secret.
+    /// Writes a new current version of a secret. A missing secret is created with `tags`,
+    /// and a scheduled deletion is cancelled first, so a relink repairs an account whose
+    /// secret was lost.
     fn put(
         &self,
         name: &str,
         token: &SiteToken,
+        tags: &SecretTags,
         version: &str,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 

@@ -82,7 +82,7 @@ impl SecretStore for EmptyStorage {
         Ok(())
     }
 
-    async fn put(&self, _: &str, _: &SiteToken, _: &str) -> Result<(), StoreError> {
+    async fn put(&self, _: &str, _: &SiteToken, _: &SecretTags, _: &str) -> Result<(), StoreError> {
         Ok(())
     }
 

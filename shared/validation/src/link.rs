@@ -1,6 +1,6 @@
 use serde_json::{Map, Value};
 
-use crate::text::text_field;
+use crate::text::{check_identifier, text_field};
 use crate::{FieldError, SiteToken};
 
 const MAX_ORIGIN_OWNER_ID_CHARS: usize = 128;
@@ -43,7 +43,13 @@ pub fn validate_link_request(body: &Map<String, Value>) -> Result<LinkRequest, V
         body.get("origin_owner_id"),
         true,
         MAX_ORIGIN_OWNER_ID_CHARS,
-    );
+    )
+    .and_then(|owner| {
+        if let Some(owner) = &owner {
+            check_identifier("origin_owner_id", owner, MAX_ORIGIN_OWNER_ID_CHARS)?;
+        }
+        Ok(owner)
+    });
     let origin_owner_name = text_field(
         "origin_owner_name",
         body.get("origin_owner_name"),
@@ -179,5 +185,26 @@ mod tests {
             validate_link_request(&body).unwrap().origin_owner_id,
             "a#b/c"
         );
+    }
+
+    #[test]
+    fn owner_id_with_surrounding_space_or_invisible_character() {
+        for owner in [" c1", "c1 ", "c\u{200B}1", "c1\u{202E}"] {
+            let body = object(json!({
+                "site_token": TOKEN, "origin_owner_id": owner, "origin_owner_name": "n",
+            }));
+            let errors = validate_link_request(&body).unwrap_err();
+            assert_eq!(errors[0].field, "origin_owner_id", "{owner:?}");
+        }
+    }
+
+    #[test]
+    fn empty_label_is_rejected_with_the_fix() {
+        let body = object(json!({
+            "site_token": TOKEN, "origin_owner_id": "c", "origin_owner_name": "n", "label": "",
+        }));
+        let errors = validate_link_request(&body).unwrap_err();
+        assert_eq!(codes(&errors), vec![("label".to_owned(), "missing")]);
+        assert!(errors[0].message.contains("omit it or send null"));
     }
 }

@@ -1,7 +1,7 @@
 use std::collections::BTreeSet;
 
 use crate::FieldError;
-use crate::text::check_text;
+use crate::text::{check_identifier, check_text};
 
 pub const DEFAULT_PAGE_LIMIT: u16 = 25;
 pub const MAX_PAGE_LIMIT: u16 = 100;
@@ -61,7 +61,7 @@ pub fn validate_list_query(pairs: &[(String, String)]) -> Result<ListQuery, Vec<
             continue;
         }
         let result = match name.as_str() {
-            "origin_owner_id" => check_text(name, value, MAX_ORIGIN_OWNER_ID_CHARS)
+            "origin_owner_id" => check_identifier(name, value, MAX_ORIGIN_OWNER_ID_CHARS)
                 .map(|()| query.origin_owner_id = Some(value.clone())),
             "status" => parse_status(value).map(|status| query.status = Some(status)),
             "limit" => parse_limit(value).map(|limit| query.limit = limit),
@@ -100,9 +100,15 @@ fn parse_limit(value: &str) -> Result<u16, FieldError> {
             format!("`limit` must be a whole number from 1 to {MAX_PAGE_LIMIT}."),
         )
     };
-    let is_digits =
-        !value.is_empty() && value.len() <= 5 && value.bytes().all(|b| b.is_ascii_digit());
+    let is_digits = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
     if !is_digits {
+        return Err(FieldError::new(
+            "limit",
+            "invalid_value",
+            format!("`limit` must be a whole number from 1 to {MAX_PAGE_LIMIT}."),
+        ));
+    }
+    if value.len() > 5 {
         return Err(out_of_range());
     }
     match value.parse::<u16>() {
@@ -159,9 +165,13 @@ mod tests {
 
     #[test]
     fn limit_out_of_range_or_not_a_number() {
-        for limit in ["0", "101", "-1", "1.5", "", "99999999999", "ten", "+5"] {
+        for limit in ["0", "101", "99999999999"] {
             let errors = validate_list_query(&pairs(&[("limit", limit)])).unwrap_err();
             assert_eq!(errors[0].code, "out_of_range", "{limit}");
+        }
+        for limit in ["-1", "1.5", "", "ten", "+5"] {
+            let errors = validate_list_query(&pairs(&[("limit", limit)])).unwrap_err();
+            assert_eq!(errors[0].code, "invalid_value", "{limit}");
         }
     }
 

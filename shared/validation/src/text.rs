@@ -29,8 +29,33 @@ pub(crate) fn text_field(
             ));
         }
     };
+    if !required && text.trim().is_empty() {
+        return Err(FieldError::new(
+            field,
+            "missing",
+            format!("`{field}` must not be empty: omit it or send null."),
+        ));
+    }
     check_text(field, text, max_chars)?;
     Ok(Some(text.clone()))
+}
+
+/// Checks a string that identifies something, such as an origin owner id: the rules of
+/// [`check_text`], and no white space at either end, so `"c1 "` cannot pass for `"c1"`.
+pub(crate) fn check_identifier(
+    field: &str,
+    text: &str,
+    max_chars: usize,
+) -> Result<(), FieldError> {
+    check_text(field, text, max_chars)?;
+    if text.trim() != text {
+        return Err(FieldError::new(
+            field,
+            "invalid_whitespace",
+            format!("`{field}` starts or ends with white space; remove it."),
+        ));
+    }
+    Ok(())
 }
 
 /// Checks a string taken from a query or path parameter against the same rules.
@@ -50,7 +75,10 @@ pub(crate) fn check_text(field: &str, text: &str, max_chars: usize) -> Result<()
             format!("`{field}` has {length} characters; the maximum is {max_chars}."),
         ));
     }
-    if text.chars().any(char::is_control) {
+    if text
+        .chars()
+        .any(|c| c.is_control() || is_invisible_format_character(c))
+    {
         return Err(FieldError::new(
             field,
             "invalid_character",
@@ -71,4 +99,11 @@ pub(crate) fn json_type_name(value: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
+}
+
+/// Unicode format characters that render as nothing or reorder text (soft hyphen, zero-width
+/// and bidirectional marks, word joiners, byte order mark), so two different values could
+/// look identical.
+fn is_invisible_format_character(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }

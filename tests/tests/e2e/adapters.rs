@@ -179,7 +179,10 @@ async fn secrets_create_put_get_delete() {
     );
 
     let second_version = uuid::Uuid::new_v4().to_string();
-    store.put(&name, &second, &second_version).await.unwrap();
+    store
+        .put(&name, &second, &tags, &second_version)
+        .await
+        .unwrap();
     let stored = store.get(&name).await.unwrap().unwrap();
     assert_eq!(stored.token, second);
     assert_eq!(stored.version, second_version);

@@ -178,7 +178,7 @@ async fn invalid_account_ids_are_400_before_any_lookup() {
 #[tokio::test]
 async fn missing_secret_is_409_with_the_fix() {
     let harness = Harness::start().await;
-    let (_, id) = linked(&harness).await;
+    let (token, id) = linked(&harness).await;
     let secret = harness.secret_names().await.remove(0);
     harness
         .secrets
@@ -199,6 +199,14 @@ async fn missing_secret_is_409_with_the_fix() {
             .unwrap()
             .contains("POST /accounts")
     );
+
+    // The fix the message gives: link the site again, which writes the secret anew.
+    let fresh = harness.remember(sitelink_tests::token_for_same_site(&token));
+    let relink = harness.link("tenant-a", &fresh, "customer-1").await;
+    assert_eq!(relink.status, 200, "{}", relink.text);
+    assert_eq!(relink.json["id"], id.as_str());
+    let after = harness.test("tenant-a", &id).await;
+    assert_eq!(after.json["result"], "ok", "{}", after.text);
 }
 
 #[tokio::test]
@@ -345,4 +353,37 @@ async fn refused_connection_at_test_is_provider_unavailable() {
             .unwrap()
             .contains("connection to Webflow failed")
     );
+}
+
+#[tokio::test]
+async fn rate_limited_result_gives_retry_after() {
+    let harness = Harness::start().await;
+    let (token, id) = linked(&harness).await;
+    let limited = Behaviour::RateLimited {
+        retry_after: Some("3600".to_owned()),
+    };
+    harness
+        .webflow
+        .set_behaviour(&token, Endpoint::Any, limited);
+
+    let reply = harness.test("tenant-a", &id).await;
+
+    assert_eq!(reply.json["result"], "rate_limited");
+    assert_eq!(reply.json["error"]["retry_after_seconds"], 3600);
+}
+
+#[tokio::test]
+async fn query_parameters_are_rejected() {
+    let harness = Harness::start().await;
+    let (_, id) = linked(&harness).await;
+    let mut event = EventBuilder::test(&id);
+    event = event.query("force=1");
+
+    let reply = harness
+        .send(Function::Test, event.tenant("tenant-a").build())
+        .await;
+
+    assert_eq!(reply.status, 400, "{}", reply.text);
+    assert_eq!(reply.json["errors"][0]["field"], "force");
+    assert_eq!(reply.json["errors"][0]["code"], "unknown_parameter");
 }

@@ -1,5 +1,6 @@
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::error::ProvideErrorMetadata;
+use aws_sdk_secretsmanager::operation::put_secret_value::PutSecretValueError;
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType, Tag};
 use serde::{Deserialize, Serialize};
 use sitelink_validation::SiteToken;
@@ -49,6 +50,32 @@ fn secret_string(token: &SiteToken) -> String {
     serde_json::to_string(&value).unwrap_or_default()
 }
 
+/// Tells the InvalidRequestException of a secret scheduled for deletion from others: the
+/// message reads "marked for deletion" on AWS and "marked deleted" on moto.
+fn is_marked_for_deletion(message: Option<&str>) -> bool {
+    message
+        .is_some_and(|text| text.contains("marked for deletion") || text.contains("marked deleted"))
+}
+
+impl SecretsManagerStore {
+    async fn put_value(
+        &self,
+        name: &str,
+        token: &SiteToken,
+        version: &str,
+    ) -> Result<(), PutSecretValueError> {
+        self.client
+            .put_secret_value()
+            .secret_id(name)
+            .client_request_token(version)
+            .secret_string(secret_string(token))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|error| error.into_service_error())
+    }
+}
+
 fn tag(key: &str, value: &str) -> Tag {
     Tag::builder().key(key).value(value).build()
 }
@@ -76,16 +103,45 @@ impl SecretStore for SecretsManagerStore {
         Ok(())
     }
 
-    async fn put(&self, name: &str, token: &SiteToken, version: &str) -> Result<(), StoreError> {
-        self.client
-            .put_secret_value()
-            .secret_id(name)
-            .client_request_token(version)
-            .secret_string(secret_string(token))
-            .send()
-            .await
-            .map_err(|error| store_error(SERVICE, "PutSecretValue", error.into_service_error()))?;
-        Ok(())
+    async fn put(
+        &self,
+        name: &str,
+        token: &SiteToken,
+        tags: &SecretTags,
+        version: &str,
+    ) -> Result<(), StoreError> {
+        let error = match self.put_value(name, token, version).await {
+            Ok(()) => return Ok(()),
+            Err(error) => error,
+        };
+        if error.is_resource_not_found_exception() {
+            tracing::warn!(
+                secret_name = name,
+                "the secret was missing; creating it again"
+            );
+            return self.create(name, token, tags, version).await;
+        }
+        // NOTE: moto accepts PutSecretValue on a secret scheduled for deletion, so only
+        // real AWS takes this branch; the tests cover the missing-secret branch above.
+        if error.is_invalid_request_exception() && is_marked_for_deletion(error.message()) {
+            tracing::warn!(
+                secret_name = name,
+                "the secret was scheduled for deletion; restoring it"
+            );
+            self.client
+                .restore_secret()
+                .secret_id(name)
+                .send()
+                .await
+                .map_err(|error| {
+                    store_error(SERVICE, "RestoreSecret", error.into_service_error())
+                })?;
+            return self
+                .put_value(name, token, version)
+                .await
+                .map_err(|error| store_error(SERVICE, "PutSecretValue", error));
+        }
+        Err(store_error(SERVICE, "PutSecretValue", error))
     }
 
     async fn get(&self, name: &str) -> Result<Option<StoredToken>, StoreError> {
@@ -96,13 +152,7 @@ impl SecretStore for SecretsManagerStore {
                 if error.is_resource_not_found_exception() {
                     return Ok(None);
                 }
-                // Secrets Manager returns InvalidRequestException for a secret that is
-                // scheduled for deletion; the message reads "marked for deletion" on AWS and "marked deleted" on moto.
-                if error.is_invalid_request_exception()
-                    && error.message().is_some_and(|m| {
-                        m.contains("marked for deletion") || m.contains("marked deleted")
-                    })
-                {
+                if error.is_invalid_request_exception() && is_marked_for_deletion(error.message()) {
                     return Err(StoreError::SecretScheduledForDeletion);
                 }
                 return Err(store_error(SERVICE, "GetSecretValue", error));

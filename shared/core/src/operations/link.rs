@@ -133,9 +133,18 @@ where
         })?;
 
     let secret_name = app.secret_name(tenant, account_id);
+    let tags = SecretTags {
+        tenant_key: tenant.key().to_owned(),
+        account_id: account_id.to_owned(),
+    };
     if let Err(error) = app
         .secrets
-        .put(&secret_name, &request.site_token, &changes.token_version)
+        .put(
+            &secret_name,
+            &request.site_token,
+            &tags,
+            &changes.token_version,
+        )
         .await
     {
         let restore = RelinkChanges::from_account(&previous, &previous_version);

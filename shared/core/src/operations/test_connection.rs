@@ -1,8 +1,8 @@
 use super::verify::{TokenCheckError, verify_token};
 use crate::app::App;
 use crate::error::{
-    ApiError, missing_scope_message, rate_limited_message, token_invalid_message,
-    unavailable_message,
+    ApiError, DEFAULT_RATE_LIMIT_WAIT, missing_scope_message, rate_limited_message,
+    token_invalid_message, unavailable_message,
 };
 use crate::model::{StatusReason, TestError, TestReport, TestResult};
 use crate::ports::{AccountStore, SecretStore, StoreError, TestOutcome, WebflowApi};
@@ -48,6 +48,12 @@ where
     };
 
     let check = verify_token(&app.webflow, &stored.token).await;
+    let retry_after_seconds = match &check {
+        Err(TokenCheckError::Webflow(WebflowError::RateLimited { retry_after })) => {
+            Some(retry_after.unwrap_or(DEFAULT_RATE_LIMIT_WAIT).as_secs())
+        }
+        _ => None,
+    };
     let (result, message) = classify(&check);
     let tested_at = timestamp::now();
     let outcome = TestOutcome {
@@ -84,6 +90,7 @@ where
         error: message.map(|message| TestError {
             code: result.as_str().to_owned(),
             message,
+            retry_after_seconds,
         }),
     })
 }
@@ -105,7 +112,7 @@ fn classify<T>(check: &Result<T, TokenCheckError>) -> (TestResult, Option<String
             WebflowError::RateLimited { retry_after } => (
                 TestResult::RateLimited,
                 Some(rate_limited_message(
-                    retry_after.unwrap_or(std::time::Duration::from_secs(60)),
+                    retry_after.unwrap_or(DEFAULT_RATE_LIMIT_WAIT),
                 )),
             ),
             WebflowError::Unavailable(outage) => (
