@@ -9,12 +9,12 @@
 #                                  once built)
 #   bash bench/run.sh --quick      5 cold starts, 100 warm and 50 proxied invocations
 #   bash bench/run.sh --profiles   also builds link with each release-profile variant
-#                                  below, for arm64 and the host, and measures them; each
-#                                  variant is a cold build of several minutes
+#                                  below, for arm64 and the host, and measures them. Each
+#                                  variant is a cold build of several minutes.
 #   bash bench/run.sh --no-arm64   skips the arm64 `cargo lambda` builds and artifact sizes
 #
 # Builds: host release binaries in target/release (the workspace's [profile.release]),
-# arm64 zips with `cargo lambda build --release --arm64` in target/lambda, and profile
+# arm64 zips with `cargo lambda build --release --arm64` in target/bench/lambda, and profile
 # variants in target/bench-profiles so that they never invalidate the release build.
 # Every server this script starts is stopped however it ends.
 set -euo pipefail
@@ -56,13 +56,12 @@ artifacts="$out_dir/artifacts.tsv"
 functions=(link test-connection list-accounts bench-hello)
 
 # Release-profile variants of link, as `--config` overrides of a custom profile that
-# inherits [profile.release] (opt-level 3, thin LTO, one codegen unit, panic=abort,
-# stripped). Cargo.toml stays as it is.
+# inherits the workspace's [profile.release]. Cargo.toml stays as it is.
 profile_variants=(
-    'bench-fat-lto|lto="fat"'
     'bench-opt-s|opt-level="s"'
     'bench-opt-z-fat-lto|opt-level="z" lto="fat"'
     'bench-cargo-defaults|lto=false codegen-units=16 panic="unwind"'
+    'bench-panic-abort|panic="abort"'
 )
 
 # Prints a tab-separated artifacts line: NAME, the size of ZIP, and the size of the
@@ -95,11 +94,14 @@ cargo build --release "${package_args[@]}" -p webflow-fake -p runtime-emulator
 
 if $arm64; then
     echo "bench/run.sh: building arm64 zips with cargo lambda" >&2
-    cargo lambda build --release --arm64 --output-format zip "${package_args[@]}"
+    # A lambda dir of its own, so that a concurrent `sam build` cannot replace the zips.
+    lambda_dir="$out_dir/lambda"
+    cargo lambda build --release --arm64 --output-format zip --lambda-dir "$lambda_dir" \
+        "${package_args[@]}"
     for function in "${functions[@]}"; do
-        artifact_line "$function" "target/lambda/$function/bootstrap.zip" >>"$artifacts"
+        artifact_line "$function" "$lambda_dir/$function/bootstrap.zip" >>"$artifacts"
     done
-    artifact_line "link@release" "target/lambda/link/bootstrap.zip" >>"$artifacts"
+    artifact_line "link@release" "$lambda_dir/link/bootstrap.zip" >>"$artifacts"
 fi
 artifact_line "link@release@x86_64" "target/release/link" >>"$artifacts"
 
@@ -117,13 +119,26 @@ if $profiles; then
         artifact_line "link@$profile@x86_64" "target/bench-profiles/$profile/link" >>"$artifacts"
         variant_args+=(--variant "$profile=target/bench-profiles/$profile/link")
         if $arm64; then
-            cargo lambda build --profile "$profile" --arm64 --output-format zip \
-                --target-dir target/bench-profiles \
+            # cargo-lambda 1.9.2 passes --target-dir on to `cargo metadata`, which rejects
+            # it, so the target directory goes through the environment.
+            CARGO_TARGET_DIR=target/bench-profiles cargo lambda build --profile "$profile" \
+                --arm64 --output-format zip \
                 --lambda-dir "target/bench-profiles/lambda/$profile" -p link "${config[@]}"
             artifact_line "link@$profile" \
                 "target/bench-profiles/lambda/$profile/link/bootstrap.zip" >>"$artifacts"
         fi
     done
+fi
+
+# cargo-lambda 1.9.2 adds `-C target-cpu=neoverse-n1` for --release only, not for a custom
+# profile, so the variants' zips are compared with this copy of the release profile.
+if $profiles && $arm64; then
+    echo "bench/run.sh: building link for arm64 with a copy of the release profile" >&2
+    CARGO_TARGET_DIR=target/bench-profiles cargo lambda build --profile bench-release-copy \
+        --arm64 --output-format zip --lambda-dir target/bench-profiles/lambda/bench-release-copy \
+        -p link --config 'profile.bench-release-copy.inherits="release"'
+    artifact_line "link@bench-release-copy" \
+        "target/bench-profiles/lambda/bench-release-copy/link/bootstrap.zip" >>"$artifacts"
 fi
 
 moto_port="$(sitelink_free_port)"

@@ -22,7 +22,7 @@ pub struct FunctionSpec {
     pub memory_mb: u32,
     /// The function timeout, used for each event's deadline header.
     pub timeout: Duration,
-    /// Where the function's stdout and stderr go.
+    /// File that receives the function's stdout and stderr.
     pub log: PathBuf,
 }
 
@@ -34,7 +34,7 @@ pub struct RunningFunction {
     first_next_at: Instant,
 }
 
-/// Why a function could not be started.
+/// An error starting a function.
 #[derive(Debug)]
 pub enum StartError {
     Io(io::Error),
@@ -71,7 +71,15 @@ impl RunningFunction {
             timeout: spec.timeout,
         })?;
         let log = File::create(&spec.log)?;
-        let mut command = Command::new(&spec.binary);
+        // A relative program path would be resolved against the child's working
+        // directory, which is set to the binary's own directory below.
+        let binary = std::fs::canonicalize(&spec.binary).map_err(|error| {
+            io::Error::new(
+                error.kind(),
+                format!("cannot find {}: {error}", spec.binary.display()),
+            )
+        })?;
+        let mut command = Command::new(&binary);
         command
             .env_clear()
             .envs(lambda_environment(spec, &api.host_port()))
@@ -79,7 +87,7 @@ impl RunningFunction {
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log);
-        if let Some(directory) = spec.binary.parent() {
+        if let Some(directory) = binary.parent() {
             command.current_dir(directory);
         }
 

@@ -5,7 +5,8 @@ use std::fmt;
 
 /// The largest request head accepted, in bytes.
 pub const MAX_HEAD_BYTES: usize = 16 * 1024;
-/// The largest request body accepted, in bytes: Lambda's limit for a buffered response.
+/// The largest request body accepted, in bytes: about Lambda's 6 MB limit on a
+/// synchronous response payload.
 pub const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
 
 /// A request that cannot be parsed. The message names what is wrong.
@@ -45,8 +46,8 @@ impl RequestHead {
     /// Returns how the body that follows this head is delimited.
     pub fn body_framing(&self) -> Result<BodyFraming, ParseError> {
         if let Some(coding) = self.header("transfer-encoding") {
-            // RFC 9112 §6.3: chunked must be the final coding; no other coding is used by
-            // runtime clients.
+            // RFC 9112 §6.3 makes chunked the final coding, and runtime clients use no
+            // other.
             if coding.trim().eq_ignore_ascii_case("chunked") {
                 return Ok(BodyFraming::Chunked);
             }
@@ -70,7 +71,7 @@ impl RequestHead {
     }
 }
 
-/// How a request body is delimited.
+/// The framing of a request body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyFraming {
     Length(usize),

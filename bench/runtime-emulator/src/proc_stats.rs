@@ -74,7 +74,7 @@ impl CpuSnapshot {
     /// Returns the CPU time spent between `earlier` and `self`.
     ///
     /// The per-thread figure is exact to the nanosecond but loses the time of a thread
-    /// that exited in between; in that case the process-wide tick count is used instead,
+    /// that exited in between. In that case the process-wide tick count is used instead,
     /// at `ticks_per_second` resolution.
     pub fn since(&self, earlier: &CpuSnapshot, ticks_per_second: u64) -> CpuUsage {
         let thread_vanished = earlier
@@ -139,7 +139,7 @@ mod tests {
     }
 
     #[test]
-    fn usage_falls_back_to_ticks_when_a_thread_exits() {
+    fn usage_falls_back_to_ticks() {
         let earlier = CpuSnapshot {
             threads_ns: HashMap::from([(1, 1_000), (2, 5_000)]),
             process_ticks: 10,

@@ -2,8 +2,8 @@
 //! events and posts results to, on 127.0.0.1.
 //!
 //! One [`RuntimeApi`] serves one function process. The caller queues invocations and
-//! waits for their completions; each connection is served on its own thread, with
-//! `TCP_NODELAY` set and every response written in one piece, so the emulator adds no
+//! waits for their completions. Each connection is served on its own thread with
+//! `TCP_NODELAY` set, and every response is written in one piece, so the emulator adds no
 //! Nagle delay to the figures it records.
 
 use std::collections::{HashMap, VecDeque};
@@ -24,7 +24,7 @@ pub struct Invocation {
     pub event: Vec<u8>,
 }
 
-/// What the function posted for an invocation.
+/// The result a function posted for an invocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Response(Vec<u8>),
@@ -47,14 +47,14 @@ pub struct Completion {
 }
 
 impl Completion {
-    /// The invocation's duration as the Runtime API sees it.
+    /// Returns the invocation's duration at the Runtime API.
     pub fn latency(&self) -> Duration {
         self.completed_at
             .saturating_duration_since(self.delivered_at)
     }
 }
 
-/// Why a wait for the function ended without the expected result.
+/// An error that ended a wait for the function.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WaitError {
     TimedOut,
@@ -144,7 +144,7 @@ impl RuntimeApi {
         Ok(Self { address, shared })
     }
 
-    /// The value for `AWS_LAMBDA_RUNTIME_API`: `127.0.0.1:PORT`, without a scheme.
+    /// Returns the value for `AWS_LAMBDA_RUNTIME_API`: `127.0.0.1:PORT`, without a scheme.
     pub fn host_port(&self) -> String {
         self.address.to_string()
     }
@@ -234,7 +234,7 @@ impl Drop for RuntimeApi {
     /// Releases connection threads that wait for an event and stops the accept loop.
     fn drop(&mut self) {
         self.shared.update(|state| state.closed = true);
-        // Wakes the accept loop, which sees `closed` and returns.
+        // Wakes the accept loop, which then finds `closed` set and returns.
         let _ = TcpStream::connect(self.address);
     }
 }

@@ -60,9 +60,10 @@ pub fn busy_time(exchanges: &[Exchange]) -> Duration {
 ///
 /// An exchange's level is one more than the highest level among the exchanges that
 /// finished before it started, so requests sent together (a `join`) share a level and a
-/// request that waits for another's answer sits one level deeper. The number of levels
+/// request that waits for another's response sits one level deeper. The number of levels
 /// is the number of sequential round trips on the critical path. Each level lists its
-/// operations in start order.
+/// operations sorted by name, so that concurrent calls started in either order give the
+/// same levels.
 pub fn round_trip_levels(exchanges: &[Exchange]) -> Vec<Vec<String>> {
     let mut ordered: Vec<&Exchange> = exchanges.iter().collect();
     ordered.sort_by_key(|exchange| exchange.started_at);
@@ -81,6 +82,9 @@ pub fn round_trip_levels(exchanges: &[Exchange]) -> Vec<Vec<String>> {
     let mut grouped = vec![Vec::new(); depth];
     for (exchange, level) in ordered.iter().zip(levels) {
         grouped[level].push(exchange.operation.clone());
+    }
+    for level in &mut grouped {
+        level.sort_unstable();
     }
     grouped
 }
@@ -128,8 +132,8 @@ mod tests {
     fn levels_of_a_join_then_two_sequential_calls() {
         let origin = Instant::now();
         let exchanges = [
-            exchange("sites", origin, 0, 4),
-            exchange("user", origin, 1, 5),
+            exchange("user", origin, 0, 5),
+            exchange("sites", origin, 1, 4),
             exchange("query", origin, 6, 8),
             exchange("put", origin, 9, 12),
         ];

@@ -34,7 +34,7 @@ Required:
   --moto-url URL       moto server, such as http://127.0.0.1:5000 (must be on 127.0.0.1)
   --webflow-url URL    Webflow fake base URL, such as http://127.0.0.1:8787/v2
   --bin-dir DIR        directory with the release binaries link, test-connection,
-                       list-accounts and bench-hello
+                       list-accounts, bench-hello and sitelink-init-probe
   --out DIR            where report.md, results.json and the function logs go
 
 Options:
@@ -223,8 +223,11 @@ fn run(options: &Options) -> Result<(), BoxError> {
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
     let run_id = uuid::Uuid::now_v7().simple().to_string();
     let table = format!("sitelink-bench-{run_id}");
-    runtime.block_on(seed::create_table(&dynamodb, &table))?;
-    eprintln!("sitelink-bench: created table {table} in moto at {moto_origin}");
+    let list_table = format!("sitelink-bench-list-{run_id}");
+    for name in [&table, &list_table] {
+        runtime.block_on(seed::create_table(&dynamodb, name))?;
+        eprintln!("sitelink-bench: created table {name} in moto at {moto_origin}");
+    }
 
     let exchanges = ExchangeLog::default();
     let moto_proxy = proxy::start(runtime.handle(), &moto_origin, "moto", exchanges.clone())?;
@@ -236,6 +239,7 @@ fn run(options: &Options) -> Result<(), BoxError> {
     )?;
     let environment = Environment {
         table: table.clone(),
+        list_table,
         secret_prefix: format!("sitelink-bench/{run_id}/"),
         cursor_key: format!("bench-cursor-key-{run_id}"),
         moto_url: moto_origin.clone(),
@@ -307,6 +311,13 @@ fn run(options: &Options) -> Result<(), BoxError> {
         });
     }
 
+    let probe = options.bin_dir.join("sitelink-init-probe");
+    eprintln!(
+        "sitelink-bench: {} runs of the start-up probe",
+        options.cold_starts
+    );
+    let init_steps = suite::init_steps(&environment, &probe, options.cold_starts)?;
+
     let mut variants = Vec::new();
     if let Some(link_new) = scenarios
         .iter()
@@ -349,6 +360,7 @@ fn run(options: &Options) -> Result<(), BoxError> {
             variant_invocations: options.variant_warm,
         },
         baseline: BASELINE.to_owned(),
+        init_steps,
         functions,
         scenarios: scenario_results,
         variants,
@@ -371,14 +383,17 @@ async fn seed_scenarios(
     sdk: &aws_config::SdkConfig,
     dynamodb: &aws_sdk_dynamodb::Client,
 ) -> Result<Vec<Scenario>, BoxError> {
-    let config = Config::from_lookup(|name| match name {
-        "SITELINK_TABLE_NAME" => Some(environment.table.clone()),
-        "SITELINK_SECRET_PREFIX" => Some(environment.secret_prefix.clone()),
-        "WEBFLOW_API_BASE_URL" => Some(environment.webflow_url.clone()),
-        "SITELINK_CURSOR_KEYS" => Some(environment.cursor_key.clone()),
-        _ => None,
-    })?;
-    let linker = seed::Linker::new(config, sdk)?;
+    let config_for = |table: &str| {
+        Config::from_lookup(|name| match name {
+            "SITELINK_TABLE_NAME" => Some(table.to_owned()),
+            "SITELINK_SECRET_PREFIX" => Some(environment.secret_prefix.clone()),
+            "WEBFLOW_API_BASE_URL" => Some(environment.webflow_url.clone()),
+            "SITELINK_CURSOR_KEYS" => Some(environment.cursor_key.clone()),
+            _ => None,
+        })
+    };
+    let linker = seed::Linker::new(config_for(&environment.table)?, sdk)?;
+    let list_linker = seed::Linker::new(config_for(&environment.list_table)?, sdk)?;
 
     let test_tenant = "bench-test".to_owned();
     let test_account = linker
@@ -428,7 +443,7 @@ async fn seed_scenarios(
 
     for &count in &options.accounts {
         let tenant = format!("bench-list-{count}");
-        let template_id = linker
+        let template_id = list_linker
             .link(&tenant, &random_token(), &format!("owner-{tenant}"))
             .await?;
         if count > 1 {
@@ -437,10 +452,10 @@ async fn seed_scenarios(
                 count - 1
             );
             let template =
-                seed::find_account_item(dynamodb, &environment.table, &template_id).await?;
+                seed::find_account_item(dynamodb, &environment.list_table, &template_id).await?;
             seed::copy_account(
                 dynamodb,
-                &environment.table,
+                &environment.list_table,
                 &template,
                 &template_id,
                 count - 1,
@@ -454,7 +469,7 @@ async fn seed_scenarios(
             request: Request::List { tenant },
             expect: Expect::ListPage {
                 accounts: count.min(page),
-                more: count > page,
+                more: (count != page).then_some(count > page),
             },
         });
     }

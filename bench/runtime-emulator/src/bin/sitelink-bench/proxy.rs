@@ -20,7 +20,7 @@ use tokio::runtime::Handle;
 /// 16 MB and the harness sends far less.
 const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
-/// Exchanges recorded by every proxy, shared so that one drain sees all services.
+/// Exchanges recorded by every proxy, shared so that one drain returns every service's calls.
 #[derive(Clone, Default)]
 pub struct ExchangeLog(Arc<Mutex<Vec<Exchange>>>);
 

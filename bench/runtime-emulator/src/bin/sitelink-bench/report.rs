@@ -46,6 +46,8 @@ pub struct Settings {
 
 pub struct Results {
     pub settings: Settings,
+    /// Durations of each start-up step, from the start-up probe.
+    pub init_steps: Vec<(String, Vec<Duration>)>,
     pub baseline: String,
     pub functions: Vec<FunctionResult>,
     pub scenarios: Vec<ScenarioResult>,
@@ -122,7 +124,7 @@ fn path_text(levels: &[Vec<String>]) -> String {
         .join(" → ")
 }
 
-/// The round trips that the critical path of each operation may take.
+/// Returns the most sequential round trips allowed on a function's critical path.
 fn max_round_trips(function: &str) -> Option<usize> {
     match function {
         "link" | "test-connection" => Some(3),
@@ -148,6 +150,7 @@ impl Results {
     pub fn to_markdown(&self) -> String {
         let mut out = String::new();
         self.write_cold(&mut out);
+        self.write_init_steps(&mut out);
         self.write_warm(&mut out);
         self.write_paths(&mut out);
         self.write_artifacts(&mut out);
@@ -187,6 +190,29 @@ impl Results {
                 ratio(first, base_first),
                 mib(rss),
                 kib_ratio(rss, base_rss)
+            );
+        }
+        out.push('\n');
+    }
+
+    fn write_init_steps(&self, out: &mut String) {
+        if self.init_steps.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            out,
+            "### Start-up steps of a Sitelink function: medians of {} probe processes\n",
+            self.settings.cold_starts
+        );
+        let _ = writeln!(out, "| step | median (ms) | max (ms) |");
+        let _ = writeln!(out, "|---|---:|---:|");
+        for (step, durations) in &self.init_steps {
+            let max = durations.iter().max().copied().unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "| {step} | {} | {} |",
+                ms(median_or_zero(durations)),
+                ms(max)
             );
         }
         out.push('\n');
@@ -273,7 +299,13 @@ impl Results {
     }
 
     fn write_artifacts(&self, out: &mut String) {
-        if self.artifacts.is_empty() {
+        // Names with `@` belong to the profile variants' table.
+        let functions: Vec<&Artifact> = self
+            .artifacts
+            .iter()
+            .filter(|artifact| !artifact.name.contains('@'))
+            .collect();
+        if functions.is_empty() {
             return;
         }
         let _ = writeln!(
@@ -282,7 +314,7 @@ impl Results {
         );
         let _ = writeln!(out, "| function | bootstrap.zip (MB) | bootstrap (MB) |");
         let _ = writeln!(out, "|---|---:|---:|");
-        for artifact in &self.artifacts {
+        for artifact in functions {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} |",
@@ -339,6 +371,17 @@ impl Results {
                 ms(median_or_zero(&variant.warm.latencies)),
                 ms(variant.warm.cpu_per_invocation()),
                 mib(variant.warm.peak_rss_kib)
+            );
+        }
+        if let Some(copy) = self
+            .artifacts
+            .iter()
+            .find(|artifact| artifact.name == "link@bench-release-copy")
+        {
+            let _ = writeln!(
+                out,
+                "\nThe release row's zip comes from `--release`, for which cargo-lambda adds `-C target-cpu=neoverse-n1`; the variants' zips do not get that flag. A copy of the release profile built like the variants gives a {} MB zip.",
+                megabytes(copy.zip_bytes)
             );
         }
         out.push('\n');
@@ -450,6 +493,10 @@ impl Results {
                 "variant_invocations": self.settings.variant_invocations,
             },
             "baseline": self.baseline,
+            "init_steps": self.init_steps.iter().map(|(step, values)| json!({
+                "step": step,
+                "durations_ms": durations(values),
+            })).collect::<Vec<_>>(),
             "functions": self.functions.iter().map(|result| json!({
                 "function": result.function,
                 "cold": cold(&result.cold),

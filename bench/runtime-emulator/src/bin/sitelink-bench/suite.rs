@@ -23,9 +23,14 @@ const INIT_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long one invocation may take before the run fails.
 const INVOKE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Where the functions find their downstream services and configuration.
+/// The downstream services and configuration that the functions are given.
 pub struct Environment {
+    /// The table of the link, relink and test scenarios.
     pub table: String,
+    /// The table of the list scenarios. moto copies a whole table for every
+    /// `TransactWriteItems` (to roll back), so the 10 000 seeded accounts would slow every
+    /// link down if they shared its table.
+    pub list_table: String,
     pub secret_prefix: String,
     pub cursor_key: String,
     pub moto_url: String,
@@ -38,14 +43,14 @@ pub struct Environment {
 impl Environment {
     /// The function configuration, pointing at the services directly or through the
     /// recording proxies.
-    fn function_env(&self, proxied: bool) -> Vec<(String, String)> {
+    pub fn function_env(&self, table: &str, proxied: bool) -> Vec<(String, String)> {
         let (moto, webflow) = if proxied {
             (&self.proxied_moto_url, &self.proxied_webflow_url)
         } else {
             (&self.moto_url, &self.webflow_url)
         };
         [
-            ("SITELINK_TABLE_NAME", self.table.as_str()),
+            ("SITELINK_TABLE_NAME", table),
             ("SITELINK_SECRET_PREFIX", self.secret_prefix.as_str()),
             ("SITELINK_CURSOR_KEYS", self.cursor_key.as_str()),
             ("WEBFLOW_API_BASE_URL", webflow.as_str()),
@@ -62,12 +67,22 @@ impl Environment {
         .collect()
     }
 
-    /// Builds the spec that starts `binary` as the Lambda function `name`.
-    pub fn spec(&self, name: &str, binary: &Path, run: &str, proxied: bool) -> FunctionSpec {
+    /// Builds the spec that starts `binary` as the Lambda function of `scenario`.
+    pub fn spec(
+        &self,
+        scenario: &Scenario,
+        binary: &Path,
+        run: &str,
+        proxied: bool,
+    ) -> FunctionSpec {
+        let table = match scenario.request {
+            Request::List { .. } => &self.list_table,
+            _ => &self.table,
+        };
         FunctionSpec {
-            name: name.to_owned(),
+            name: scenario.function.clone(),
             binary: binary.to_owned(),
-            env: self.function_env(proxied),
+            env: self.function_env(table, proxied),
             memory_mb: FUNCTION_MEMORY_MB,
             timeout: FUNCTION_TIMEOUT,
             log: self.log_dir.join(format!("{run}.log")),
@@ -75,7 +90,7 @@ impl Environment {
     }
 }
 
-/// What a scenario sends.
+/// The request a scenario sends.
 #[derive(Debug, Clone)]
 pub enum Request {
     /// `GET /hello` to the baseline function.
@@ -94,12 +109,17 @@ pub enum Request {
     List { tenant: String },
 }
 
-/// What a successful response looks like.
+/// The shape of a successful response.
 #[derive(Debug, Clone, Copy)]
 pub enum Expect {
     Status(u16),
     TestOk,
-    ListPage { accounts: usize, more: bool },
+    /// A page of `accounts` accounts. `more` tells whether `next_cursor` must be set, and
+    /// `None` accepts either, because a full last page may or may not carry a cursor.
+    ListPage {
+        accounts: usize,
+        more: Option<bool>,
+    },
 }
 
 /// A function binary and the request it serves in a benchmark.
@@ -175,9 +195,10 @@ impl Scenario {
         };
         let reply = parse_reply(raw)?;
         let fail = |what: &str| -> BoxError {
+            let body: String = reply.body.to_string().chars().take(500).collect();
             format!(
-                "{}: {what}; status {}, body {}",
-                self.name, reply.status, reply.body
+                "{}: {what}; status {}, body (first 500 characters) {body}",
+                self.name, reply.status
             )
             .into()
         };
@@ -189,12 +210,19 @@ impl Scenario {
             Expect::ListPage { accounts, more } => {
                 let count = reply.body["data"].as_array().map(Vec::len);
                 let has_next = reply.body["next_cursor"].is_string();
-                if reply.status == 200 && count == Some(accounts) && has_next == more {
+                if reply.status == 200
+                    && count == Some(accounts)
+                    && more.is_none_or(|more| more == has_next)
+                {
                     Ok(())
                 } else {
+                    let cursor = match more {
+                        Some(true) => "set",
+                        Some(false) => "null",
+                        None => "set or null",
+                    };
                     Err(fail(&format!(
-                        "expected status 200 with {accounts} accounts and next_cursor {}",
-                        if more { "set" } else { "null" }
+                        "expected status 200 with {accounts} accounts and next_cursor {cursor}"
                     )))
                 }
             }
@@ -260,7 +288,7 @@ pub fn cold_starts(
     run_name: &str,
     count: usize,
 ) -> Result<ColdStarts, BoxError> {
-    let spec = environment.spec(&scenario.function, binary, run_name, false);
+    let spec = environment.spec(scenario, binary, run_name, false);
     let mut result = ColdStarts::default();
     for _ in 0..count {
         let mut function = RunningFunction::start(&spec, INIT_TIMEOUT)
@@ -301,7 +329,7 @@ pub fn warm_run(
     run_name: &str,
     count: usize,
 ) -> Result<WarmRun, BoxError> {
-    let spec = environment.spec(&scenario.function, binary, run_name, false);
+    let spec = environment.spec(scenario, binary, run_name, false);
     let mut function = RunningFunction::start(&spec, INIT_TIMEOUT)
         .map_err(|error| format!("{run_name}: {error}; see {}", spec.log.display()))?;
     let init = function.init_time();
@@ -338,7 +366,7 @@ pub struct ProxiedRun {
 }
 
 impl ProxiedRun {
-    /// The round-trip structure most invocations had, with its share of them.
+    /// Returns the round-trip structure most invocations had, with its share of them.
     pub fn usual_path(&self) -> Option<(&Vec<Vec<String>>, f64)> {
         let total: usize = self.paths.values().sum();
         self.paths
@@ -358,7 +386,7 @@ pub fn proxied_run(
     count: usize,
     log: &ExchangeLog,
 ) -> Result<ProxiedRun, BoxError> {
-    let spec = environment.spec(&scenario.function, binary, run_name, true);
+    let spec = environment.spec(scenario, binary, run_name, true);
     let mut function = RunningFunction::start(&spec, INIT_TIMEOUT)
         .map_err(|error| format!("{run_name}: {error}; see {}", spec.log.display()))?;
     invoke_checked(&mut function, scenario)?;
@@ -390,6 +418,42 @@ pub fn proxied_run(
     Ok(result)
 }
 
+/// Runs the start-up probe `count` times with a function's environment and returns each
+/// step's durations, in the order the probe reports them.
+pub fn init_steps(
+    environment: &Environment,
+    probe: &Path,
+    count: usize,
+) -> Result<Vec<(String, Vec<Duration>)>, BoxError> {
+    let mut steps: Vec<(String, Vec<Duration>)> = Vec::new();
+    for _ in 0..count {
+        let output = std::process::Command::new(probe)
+            .env_clear()
+            .envs(environment.function_env(&environment.table, false))
+            .output()
+            .map_err(|error| format!("running {} failed: {error}", probe.display()))?;
+        if !output.status.success() {
+            return Err(format!(
+                "{} failed ({}): {}",
+                probe.display(),
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            )
+            .into());
+        }
+        let reported: Vec<(String, u64)> = serde_json::from_slice(&output.stdout)
+            .map_err(|error| format!("{} printed unexpected output: {error}", probe.display()))?;
+        for (name, micros) in reported {
+            let duration = Duration::from_micros(micros);
+            match steps.iter_mut().find(|(step, _)| *step == name) {
+                Some((_, durations)) => durations.push(duration),
+                None => steps.push((name, vec![duration])),
+            }
+        }
+    }
+    Ok(steps)
+}
+
 /// Clock ticks per second, the unit of `/proc/PID/stat` CPU times.
 fn clock_ticks_per_second() -> u64 {
     // SAFETY: sysconf only reads a configuration value.
@@ -397,7 +461,7 @@ fn clock_ticks_per_second() -> u64 {
     u64::try_from(ticks).unwrap_or(100)
 }
 
-/// The value of a JSON field for reports, as a number of milliseconds.
+/// Converts a duration to a JSON number of milliseconds.
 pub fn millis(duration: Duration) -> Value {
     json!((duration.as_secs_f64() * 1e6).round() / 1e3)
 }
