@@ -10,7 +10,7 @@ use crate::cursor::CursorError;
 use crate::ports::StoreError;
 use crate::webflow::{Outage, SCOPE_AUTHORIZED_USER_READ, SCOPE_SITES_READ, WebflowError};
 
-/// Where a person creates a site token, for messages that tell them to make a new one.
+/// The Webflow page where a person creates a site token, named in messages that ask for a new one.
 const TOKEN_PAGE: &str = "Site settings → Apps & Integrations → API access";
 /// Retry-After sent when Webflow rate-limits without saying for how long; Webflow's
 /// rate-limit documentation gives 60 seconds as the usual wait.
@@ -80,7 +80,7 @@ pub struct Problem {
     pub retry_after_seconds: Option<u64>,
 }
 
-/// The Webflow permission, as its token page names it, that grants `scope`.
+/// Returns the Webflow permission, as its token page names it, that grants `scope`.
 pub fn permission_for_scope(scope: &str) -> String {
     match scope {
         SCOPE_AUTHORIZED_USER_READ => "Authorized user: read-only".to_owned(),
@@ -89,14 +89,14 @@ pub fn permission_for_scope(scope: &str) -> String {
     }
 }
 
-/// The message a person sees for a token Webflow refused.
+/// Returns the message shown for a token Webflow rejected.
 pub fn token_invalid_message() -> String {
     format!(
         "Webflow refused the site token (HTTP 401): it is revoked, expired (unused for 365 days) or mistyped. Generate a new token in Webflow under {TOKEN_PAGE} and link it again."
     )
 }
 
-/// The message a person sees for a token that lacks a scope.
+/// Returns the message shown for a token that lacks a scope.
 pub fn missing_scope_message(scope: &str) -> String {
     format!(
         "The site token is valid but lacks the scope `{scope}` (HTTP 403 from Webflow). Generate a new token under {TOKEN_PAGE} with the \"{}\" permission and link it again.",
@@ -104,7 +104,7 @@ pub fn missing_scope_message(scope: &str) -> String {
     )
 }
 
-/// The message a person sees when Webflow rate-limits the token.
+/// Returns the message shown when Webflow rate-limits the token.
 pub fn rate_limited_message(wait: Duration) -> String {
     format!(
         "Webflow is rate-limiting this token (HTTP 429), so it could not be checked; this says nothing about the token. Try again in {} seconds.",
@@ -112,7 +112,7 @@ pub fn rate_limited_message(wait: Duration) -> String {
     )
 }
 
-/// The message a person sees when Webflow cannot be used.
+/// Returns the message shown when Webflow cannot be used.
 pub fn unavailable_message(outage: &Outage) -> String {
     format!(
         "The token could not be checked because {outage}; this says nothing about the token. Try again in a few minutes."

@@ -44,7 +44,7 @@ pub struct AuthorizedUser {
     pub email: Option<String>,
 }
 
-/// A linked account. It never holds the token or the secret's ARN.
+/// A linked account. It contains neither the token nor the secret's ARN.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
     pub id: String,
@@ -63,7 +63,7 @@ pub struct Account {
     pub last_tested_at: Option<String>,
 }
 
-/// What a connection test found.
+/// The result of a connection test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TestResult {
@@ -85,8 +85,8 @@ impl TestResult {
         }
     }
 
-    /// Whether the result says the token itself is unusable, which moves the account to
-    /// `error`. Rate limits and outages say nothing about the token.
+    /// Returns whether the result shows the token itself is unusable, which moves the account
+    /// to `error`. Rate limits and outages tell nothing about the token.
     pub fn is_token_fault(self) -> bool {
         matches!(self, Self::TokenInvalid | Self::MissingScope)
     }

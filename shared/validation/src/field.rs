@@ -7,7 +7,7 @@ pub struct FieldError {
     pub field: String,
     /// A stable, machine-readable code such as `missing` or `too_long`.
     pub code: &'static str,
-    /// A sentence that says what is wrong and how to fix it.
+    /// A sentence that states what is wrong and how to fix it.
     pub message: String,
 }
 

@@ -46,7 +46,7 @@ fn secret_string(token: &SiteToken) -> String {
     let value = SecretValue {
         site_token: token.expose(),
     };
-    // Serializing a struct of one string cannot fail.
+    // A struct of one string field always serializes, so the default is never used.
     serde_json::to_string(&value).unwrap_or_default()
 }
 
