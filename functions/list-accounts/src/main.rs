@@ -6,7 +6,10 @@ use lambda_http::{Error, run, service_fn};
 use sitelink_core::http::handle_list;
 use sitelink_core::{App, Config};
 
-#[tokio::main]
+// Lambda hands a process one event at a time, so one thread does all the work: a
+// multi-threaded runtime only adds worker threads to start and cross-thread wake-ups to
+// every downstream call (measured in BENCHMARKS.md).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     sitelink_core::logging::init();
 

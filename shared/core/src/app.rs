@@ -4,7 +4,7 @@ use crate::adapters::{DynamoAccountStore, SecretsManagerStore};
 use crate::config::Config;
 use crate::cursor::CursorCodec;
 use crate::tenant::Tenant;
-use crate::webflow::WebflowClient;
+use crate::webflow::{ClientBuildError, WebflowClient};
 
 /// Clients and configuration, built once per process and shared by every request.
 pub struct App<A = DynamoAccountStore, S = SecretsManagerStore, W = WebflowClient> {
@@ -17,8 +17,8 @@ pub struct App<A = DynamoAccountStore, S = SecretsManagerStore, W = WebflowClien
 
 /// A client that could not be built at start-up.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot build the Webflow HTTP client")]
-pub struct StartupError(#[from] reqwest::Error);
+#[error(transparent)]
+pub struct StartupError(#[from] ClientBuildError);
 
 impl App {
     /// Builds the AWS and Webflow clients from `config` and the standard AWS environment

@@ -122,6 +122,41 @@ async fn failed_relink_keeps_account_and_old_token() {
 }
 
 #[tokio::test]
+async fn relink_survives_failed_secret_cleanup() {
+    let harness = Harness::start().await;
+    let old_token = harness.token();
+    let first = harness.link("tenant-a", &old_token, "c").await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    let account_secret = harness.secret_names().await;
+    assert_eq!(account_secret.len(), 1);
+    let new_token = harness.remember(token_for_same_site(&old_token));
+    harness.faults.set(Operation::DeleteSecret, Fault::Failed);
+
+    let reply = harness.link("tenant-a", &new_token, "c").await;
+
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.json["id"], first.json["id"]);
+    assert_eq!(
+        harness.stored_token(&account_secret[0]).await.as_deref(),
+        Some(new_token.as_str()),
+        "the account's secret holds the new token"
+    );
+    let orphans: Vec<String> = harness
+        .secret_names()
+        .await
+        .into_iter()
+        .filter(|name| *name != account_secret[0])
+        .collect();
+    assert_eq!(orphans.len(), 1, "the unused secret is left for the sweep");
+    let logs = sitelink_tests::captured_logs();
+    assert!(
+        logs.lines()
+            .any(|line| line.contains("orphan sweep") && line.contains(&orphans[0])),
+        "the unused secret is logged by name"
+    );
+}
+
+#[tokio::test]
 async fn test_storage_faults_change_nothing() {
     for operation in [
         Operation::GetAccount,

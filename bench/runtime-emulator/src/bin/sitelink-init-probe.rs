@@ -17,14 +17,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         last = now;
     };
 
-    // What `#[tokio::main]` builds.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // What `#[tokio::main(flavor = "current_thread")]` builds.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     lap("tokio runtime", &mut steps);
 
     runtime.block_on(async {
-        lambda_http::tracing::init_default_subscriber();
+        sitelink_core::logging::init();
         lap("tracing subscriber", &mut steps);
 
         let config = Config::from_env()?;

@@ -20,9 +20,10 @@ pub struct Linked {
 /// Links a Webflow site: verifies the token with Webflow, then stores it.
 ///
 /// Nothing is stored unless Webflow accepts the token. A new account's secret is written
-/// before its record, and deleted again if the record is not written, so no record ever
-/// points at a missing secret. A second link of the same site for the same tenant and
-/// origin owner is a relink: a new version of the same secret, the same account id.
+/// before its record, while the link item is read, and deleted again if the record is not
+/// written or the link is a relink, so no record ever points at a missing secret. A second
+/// link of the same site for the same tenant and origin owner is a relink: a new version of
+/// the same secret, the same account id.
 pub async fn link<A, S, W>(
     app: &App<A, S, W>,
     tenant: &Tenant,
@@ -34,14 +35,6 @@ where
     W: WebflowApi,
 {
     let verified = verify_token(&app.webflow, &request.site_token).await?;
-
-    let existing = app
-        .accounts
-        .find_linked(tenant, &verified.site.id, &request.origin_owner_id)
-        .await?;
-    if let Some(account_id) = existing {
-        return relink(app, tenant, &account_id, &request, verified).await;
-    }
 
     let now = timestamp::now();
     let account = Account {
@@ -65,9 +58,30 @@ where
         account_id: account.id.clone(),
     };
     let token_version = new_token_version();
-    app.secrets
-        .create(&secret_name, &request.site_token, &tags, &token_version)
-        .await?;
+
+    // The new account's secret is written while the link item is read, which saves a new
+    // site's link one round trip. When the link item shows a relink, that secret is deleted.
+    let (existing, created) = tokio::join!(
+        app.accounts
+            .find_linked(tenant, &verified.site.id, &request.origin_owner_id),
+        app.secrets
+            .create(&secret_name, &request.site_token, &tags, &token_version),
+    );
+    let existing = match existing {
+        Ok(existing) => existing,
+        Err(error) => {
+            discard_unused_secret(app, tenant, &account.id, &secret_name).await;
+            return Err(error.into());
+        }
+    };
+    if let Some(account_id) = existing {
+        let (relinked, _) = tokio::join!(
+            relink(app, tenant, &account_id, &request, verified),
+            discard_unused_secret(app, tenant, &account.id, &secret_name),
+        );
+        return relinked;
+    }
+    created?;
 
     match app.accounts.create(tenant, &account, &token_version).await {
         Ok(CreateOutcome::Created) => {
@@ -169,6 +183,24 @@ where
         account,
         created: false,
     })
+}
+
+/// Deletes the secret written for a new account that will not be created, because the link
+/// is a relink or the link item could not be read. A failed create may still have stored
+/// it (a timeout after the write), so it is deleted either way. The link's outcome does not
+/// depend on this, so a failure is only logged: the secret has no record, and the orphan
+/// sweep removes it.
+async fn discard_unused_secret<A, S, W>(
+    app: &App<A, S, W>,
+    tenant: &Tenant,
+    account_id: &str,
+    secret_name: &str,
+) where
+    S: SecretStore,
+{
+    if let Err(error) = app.secrets.delete(secret_name).await {
+        tracing::warn!(tenant = tenant.key(), account_id, secret_name, error = %error, "failed to delete a secret that no account uses; the orphan sweep will remove it");
+    }
 }
 
 /// Deletes the secret of an account whose record was not written. If that fails too, the

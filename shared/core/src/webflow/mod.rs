@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-pub use client::WebflowClient;
+pub use client::{ClientBuildError, WebflowClient};
 pub use retry_after::parse_retry_after;
 
 /// The scope `GET /sites` needs.
