@@ -205,3 +205,61 @@ async fn secret_scheduled_for_deletion_is_409() {
     assert_eq!(reply.status, 409, "{}", reply.text);
     assert_eq!(reply.json["code"], "secret_missing");
 }
+
+/// Accepts TCP connections on 127.0.0.1 and never responds, like a peer that stopped
+/// responding. Returns its URL; the listener lives as long as the test process.
+fn silent_endpoint() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a local port");
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut open = Vec::new();
+        for stream in listener.incoming().flatten() {
+            open.push(stream);
+        }
+    });
+    url
+}
+
+#[tokio::test]
+async fn hung_dynamodb_call_is_503() {
+    let harness = Harness::start().await;
+    let config = harness.app.config.clone();
+    let sdk = sitelink_tests::emulator_config().await;
+    let silent_dynamodb = aws_sdk_dynamodb::config::Builder::from(&sdk)
+        .endpoint_url(silent_endpoint())
+        .build();
+    let app = sitelink_core::App::with_ports(
+        config.clone(),
+        sitelink_core::adapters::DynamoAccountStore::new(
+            aws_sdk_dynamodb::Client::from_conf(silent_dynamodb),
+            harness.table.clone(),
+        ),
+        sitelink_core::adapters::SecretsManagerStore::new(harness.secrets.clone(), None),
+        sitelink_core::webflow::WebflowClient::new(config.webflow).unwrap(),
+    );
+    let token = harness.token();
+    let body = serde_json::json!({
+        "site_token": token,
+        "origin_owner_id": "c",
+        "origin_owner_name": "Owner c",
+    });
+    let event = sitelink_tests::EventBuilder::link(&body.to_string())
+        .tenant("tenant-a")
+        .build();
+
+    // Without the SDK timeouts this call would never return.
+    let response = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        sitelink_core::http::handle_link(&app, event),
+    )
+    .await
+    .expect("the link returns once the AWS timeouts fire");
+
+    let reply: Value = serde_json::from_slice(response.body().as_ref()).unwrap();
+    assert_eq!(response.status(), 503, "{reply}");
+    assert_eq!(reply["code"], "storage_unavailable");
+    assert!(
+        harness.secret_names().await.is_empty(),
+        "the secret written alongside the hung read is deleted"
+    );
+}

@@ -45,6 +45,7 @@ Options:
   --accounts LIST      comma-separated tenant sizes for list [default: 25,1000,10000]
   --variant LABEL=PATH a build of link to compare; may repeat
   --artifacts FILE     tab-separated name, zip bytes, bootstrap bytes, one per line
+  --variants-only      measure the baseline and the --variant builds, not the functions
   -h, --help           print this help
 ";
 
@@ -61,6 +62,7 @@ struct Options {
     accounts: Vec<usize>,
     variants: Vec<(String, PathBuf)>,
     artifacts: Option<PathBuf>,
+    variants_only: bool,
 }
 
 fn parse_options(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, String> {
@@ -76,11 +78,16 @@ fn parse_options(args: impl IntoIterator<Item = String>) -> Result<Option<Option
         accounts: vec![25, 1000, 10_000],
         variants: Vec::new(),
         artifacts: None,
+        variants_only: false,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         if arg == "-h" || arg == "--help" {
             return Ok(None);
+        }
+        if arg == "--variants-only" {
+            options.variants_only = true;
+            continue;
         }
         let mut value = || {
             args.next()
@@ -254,7 +261,11 @@ fn run(options: &Options) -> Result<(), BoxError> {
 
     let mut functions = Vec::new();
     let mut scenario_results = Vec::new();
-    for scenario in &scenarios {
+    // The baseline always runs, because the variants' init is given as a ratio to it.
+    let measured = scenarios
+        .iter()
+        .filter(|scenario| !options.variants_only || scenario.function == BASELINE);
+    for scenario in measured {
         let run_name = scenario_slug(&scenario.name);
         // The first scenario of each function also measures its cold starts.
         if !functions
@@ -319,6 +330,7 @@ fn run(options: &Options) -> Result<(), BoxError> {
     let init_steps = suite::init_steps(&environment, &probe, options.cold_starts)?;
 
     let mut variants = Vec::new();
+    let mut failures = Vec::new();
     if let Some(link_new) = scenarios
         .iter()
         .find(|scenario| matches!(scenario.request, Request::LinkNewSite { .. }))
@@ -326,25 +338,35 @@ fn run(options: &Options) -> Result<(), BoxError> {
         for (label, path) in &options.variants {
             eprintln!("sitelink-bench: link built as {label}");
             let run_name = format!("variant-{}", scenario_slug(label));
-            let cold = suite::cold_starts(
-                &environment,
-                link_new,
-                path,
-                &format!("{run_name}-cold"),
-                options.cold_starts,
-            )?;
-            let warm = suite::warm_run(
-                &environment,
-                link_new,
-                path,
-                &format!("{run_name}-warm"),
-                options.variant_warm,
-            )?;
-            variants.push(VariantResult {
-                label: label.clone(),
-                cold,
-                warm,
-            });
+            let measure = || -> Result<VariantResult, BoxError> {
+                let cold = suite::cold_starts(
+                    &environment,
+                    link_new,
+                    path,
+                    &format!("{run_name}-cold"),
+                    options.cold_starts,
+                )?;
+                let warm = suite::warm_run(
+                    &environment,
+                    link_new,
+                    path,
+                    &format!("{run_name}-warm"),
+                    options.variant_warm,
+                )?;
+                Ok(VariantResult {
+                    label: label.clone(),
+                    cold,
+                    warm,
+                })
+            };
+            // One failed variant is reported, and the figures already measured are kept.
+            match measure() {
+                Ok(result) => variants.push(result),
+                Err(error) => {
+                    eprintln!("sitelink-bench: link built as {label} failed: {error}");
+                    failures.push(format!("link built as {label}: {error}"));
+                }
+            }
         }
     }
 
@@ -364,6 +386,7 @@ fn run(options: &Options) -> Result<(), BoxError> {
         functions,
         scenarios: scenario_results,
         variants,
+        failures,
         artifacts,
     };
     let markdown = results.to_markdown();

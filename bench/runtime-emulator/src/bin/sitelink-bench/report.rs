@@ -52,6 +52,8 @@ pub struct Results {
     pub functions: Vec<FunctionResult>,
     pub scenarios: Vec<ScenarioResult>,
     pub variants: Vec<VariantResult>,
+    /// Variants whose measurement failed, with the error.
+    pub failures: Vec<String>,
     pub artifacts: Vec<Artifact>,
 }
 
@@ -327,6 +329,9 @@ impl Results {
     }
 
     fn write_variants(&self, out: &mut String) {
+        for failure in &self.failures {
+            let _ = writeln!(out, "Not measured: {failure}\n");
+        }
         if self.variants.is_empty() {
             return;
         }
@@ -493,6 +498,7 @@ impl Results {
                 "variant_invocations": self.settings.variant_invocations,
             },
             "baseline": self.baseline,
+            "failures": self.failures,
             "init_steps": self.init_steps.iter().map(|(step, values)| json!({
                 "step": step,
                 "durations_ms": durations(values),
