@@ -34,6 +34,10 @@ pub enum Operation {
 pub enum Fault {
     Throttled,
     Failed,
+    /// The write lands, but the call returns what a retry of it finds afterwards, as when
+    /// the SDK retries a request whose response was lost. Only account creation has it: it
+    /// returns a conflict with the account it has just written.
+    RetriedAfterWrite,
 }
 
 /// The faults in force, shared by the wrappers of one harness.
@@ -51,13 +55,17 @@ impl Faults {
         self.set.lock().expect("faults").clear();
     }
 
+    fn is_set(&self, operation: Operation, fault: Fault) -> bool {
+        self.set.lock().expect("faults").get(&operation) == Some(&fault)
+    }
+
     fn check(&self, operation: Operation) -> Result<(), StoreError> {
         let fault = self.set.lock().expect("faults").get(&operation).copied();
         let source = Box::new(std::io::Error::other(format!(
             "injected fault on {operation:?}"
         )));
         match fault {
-            None => Ok(()),
+            None | Some(Fault::RetriedAfterWrite) => Ok(()),
             Some(Fault::Throttled) => Err(StoreError::Throttled {
                 service: "injected",
                 operation: "injected",
@@ -107,7 +115,14 @@ impl AccountStore for FaultyAccounts {
         token_version: &str,
     ) -> Result<CreateOutcome, StoreError> {
         self.faults.check(Operation::CreateAccount)?;
-        self.inner.create(tenant, account, token_version).await
+        let outcome = self.inner.create(tenant, account, token_version).await?;
+        if self
+            .faults
+            .is_set(Operation::CreateAccount, Fault::RetriedAfterWrite)
+        {
+            return Ok(CreateOutcome::SiteAlreadyLinked);
+        }
+        Ok(outcome)
     }
 
     async fn relink(

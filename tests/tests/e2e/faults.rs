@@ -122,6 +122,30 @@ async fn failed_relink_keeps_account_and_old_token() {
 }
 
 #[tokio::test]
+async fn link_retried_after_write_is_created() {
+    let harness = Harness::start().await;
+    harness
+        .faults
+        .set(Operation::CreateAccount, Fault::RetriedAfterWrite);
+    let token = harness.token();
+
+    let reply = harness.link("tenant-a", &token, "c").await;
+
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let secrets = harness.secret_names().await;
+    assert_eq!(secrets.len(), 1, "the account keeps its one secret");
+    assert!(
+        secrets[0].ends_with(reply.json["id"].as_str().unwrap()),
+        "the secret is the new account's"
+    );
+    assert_eq!(
+        harness.stored_token(&secrets[0]).await.as_deref(),
+        Some(token.as_str())
+    );
+    assert_eq!(list_all(&harness).await.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
 async fn relink_survives_failed_secret_cleanup() {
     let harness = Harness::start().await;
     let old_token = harness.token();

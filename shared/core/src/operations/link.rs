@@ -84,17 +84,8 @@ where
     created?;
 
     match app.accounts.create(tenant, &account, &token_version).await {
-        Ok(CreateOutcome::Created) => {
-            tracing::info!(tenant = tenant.key(), account_id = %account.id, site_id = %account.site.id, "account linked");
-            Ok(Linked {
-                account,
-                created: true,
-            })
-        }
+        Ok(CreateOutcome::Created) => Ok(new_account_linked(tenant, account)),
         Ok(CreateOutcome::SiteAlreadyLinked) => {
-            // A concurrent first link of the same site and owner won; this call becomes a
-            // relink of its account.
-            delete_unused_secret(app, tenant, &account.id, &secret_name).await?;
             let winner = app
                 .accounts
                 .find_linked(tenant, &verified.site.id, &request.origin_owner_id)
@@ -104,12 +95,28 @@ where
                         "the link item vanished after a conflicting create".to_owned(),
                     )
                 })?;
+            // A retried transaction whose first attempt was written conflicts with itself:
+            // the account is this call's own, and its secret must stay.
+            if winner == account.id {
+                return Ok(new_account_linked(tenant, account));
+            }
+            // A concurrent first link of the same site and owner won; this call becomes a
+            // relink of its account.
+            delete_unused_secret(app, tenant, &account.id, &secret_name).await?;
             relink(app, tenant, &winner, &request, verified).await
         }
         Err(error) => {
             delete_unused_secret(app, tenant, &account.id, &secret_name).await?;
             Err(error.into())
         }
+    }
+}
+
+fn new_account_linked(tenant: &Tenant, account: Account) -> Linked {
+    tracing::info!(tenant = tenant.key(), account_id = %account.id, site_id = %account.site.id, "account linked");
+    Linked {
+        account,
+        created: true,
     }
 }
 
