@@ -68,7 +68,7 @@ pub async fn emulator_config() -> aws_config::SdkConfig {
         endpoint.starts_with("http://127.0.0.1") || endpoint.starts_with("http://localhost"),
         "AWS_ENDPOINT_URL must point at the local AWS emulator on 127.0.0.1 (got {endpoint:?}); run the tests with infra/test.sh, which starts it"
     );
-    sitelink_core::app::load_aws_config().await
+    sitelink_core::app::load_aws_config(&sitelink_core::config::AwsTimeouts::default()).await
 }
 
 /// Creates a table with Sitelink's key schema and returns its name.

@@ -1,12 +1,10 @@
 //! The per-process state every handler shares.
 
-use std::time::Duration;
-
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 
 use crate::adapters::{DynamoAccountStore, SecretsManagerStore};
-use crate::config::Config;
+use crate::config::{AwsTimeouts, Config};
 use crate::cursor::CursorCodec;
 use crate::tenant::Tenant;
 use crate::webflow::{ClientBuildError, WebflowClient};
@@ -30,7 +28,7 @@ impl App {
     /// (`AWS_REGION`, credentials, `AWS_ENDPOINT_URL`). Nothing is sent over the network
     /// here: credentials and connections are set up on first use.
     pub async fn from_config(config: Config) -> Result<Self, StartupError> {
-        let sdk_config = load_aws_config().await;
+        let sdk_config = load_aws_config(&config.aws_timeouts).await;
         let accounts = DynamoAccountStore::new(
             aws_sdk_dynamodb::Client::new(&sdk_config),
             config.table_name.clone(),
@@ -44,23 +42,12 @@ impl App {
     }
 }
 
-/// How long one attempt of an AWS call may take before the SDK retries it. DynamoDB and
-/// Secrets Manager calls normally take milliseconds, even with a cold TLS handshake, so this
-/// fires on a connection that stopped responding.
-pub const AWS_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
-/// How long one AWS call may take, retries included, so a call that hangs fails as a `503`.
-/// NOTE: several hung calls in one request, after a slow Webflow response, can still add up
-/// to the 15 s function timeout in `template.yaml`.
-pub const AWS_OPERATION_TIMEOUT: Duration = Duration::from_secs(3);
-
 /// Loads the AWS configuration from the standard environment (`AWS_REGION`, credentials,
-/// `AWS_ENDPOINT_URL`) with Sitelink's timeouts. The SDK sets only a connect timeout by
-/// default, so a call on a connection that never responds would wait until Lambda ends the
-/// invocation.
-pub async fn load_aws_config() -> SdkConfig {
+/// `AWS_ENDPOINT_URL`) with Sitelink's timeouts.
+pub async fn load_aws_config(timeouts: &AwsTimeouts) -> SdkConfig {
     let timeouts = TimeoutConfig::builder()
-        .operation_attempt_timeout(AWS_ATTEMPT_TIMEOUT)
-        .operation_timeout(AWS_OPERATION_TIMEOUT)
+        .operation_attempt_timeout(timeouts.attempt)
+        .operation_timeout(timeouts.operation)
         .build();
     aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(timeouts)

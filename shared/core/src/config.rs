@@ -53,6 +53,29 @@ impl WebflowConfig {
     }
 }
 
+/// Limits on every DynamoDB and Secrets Manager call. The SDK sets only a connect timeout
+/// by default, so a call on a connection that never responds would wait until Lambda ends
+/// the invocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AwsTimeouts {
+    /// How long one attempt may take before the SDK retries it. DynamoDB and Secrets
+    /// Manager calls normally take milliseconds, even with a cold TLS handshake.
+    pub attempt: Duration,
+    /// How long one call may take, retries included, before it fails as a `503`.
+    /// NOTE: several hung calls in one request, after a slow Webflow response, can still
+    /// add up to the 15 s function timeout in `template.yaml`.
+    pub operation: Duration,
+}
+
+impl Default for AwsTimeouts {
+    fn default() -> Self {
+        Self {
+            attempt: Duration::from_secs(2),
+            operation: Duration::from_secs(3),
+        }
+    }
+}
+
 /// Settings that decide a request's tenant.
 #[derive(Debug, Clone)]
 pub struct TenancyConfig {
@@ -76,6 +99,7 @@ pub struct Config {
     /// rotated without breaking cursors already handed out. Empty for functions that do
     /// not list.
     pub cursor_keys: Vec<Vec<u8>>,
+    pub aws_timeouts: AwsTimeouts,
 }
 
 // The cursor keys are secrets, so they are left out of Debug.
@@ -87,6 +111,7 @@ impl std::fmt::Debug for Config {
             .field("webflow", &self.webflow)
             .field("tenancy", &self.tenancy)
             .field("kms_key_id", &self.kms_key_id)
+            .field("aws_timeouts", &self.aws_timeouts)
             .field(
                 "cursor_keys",
                 &format_args!("[{} redacted]", self.cursor_keys.len()),
@@ -122,6 +147,23 @@ impl Config {
             webflow.deadline = parse_millis("SITELINK_WEBFLOW_DEADLINE_MS", &value)?;
         }
 
+        let mut aws_timeouts = AwsTimeouts::default();
+        if let Some(value) = read("SITELINK_AWS_ATTEMPT_TIMEOUT_MS") {
+            aws_timeouts.attempt = parse_millis("SITELINK_AWS_ATTEMPT_TIMEOUT_MS", &value)?;
+        }
+        if let Some(value) = read("SITELINK_AWS_TIMEOUT_MS") {
+            aws_timeouts.operation = parse_millis("SITELINK_AWS_TIMEOUT_MS", &value)?;
+        }
+        if aws_timeouts.attempt > aws_timeouts.operation {
+            return Err(ConfigError::new(
+                "SITELINK_AWS_ATTEMPT_TIMEOUT_MS",
+                format!(
+                    "must not exceed SITELINK_AWS_TIMEOUT_MS ({} ms), which includes every attempt",
+                    aws_timeouts.operation.as_millis()
+                ),
+            ));
+        }
+
         let tenancy = TenancyConfig {
             claim: read("SITELINK_TENANT_CLAIM").unwrap_or_else(|| DEFAULT_TENANT_CLAIM.to_owned()),
             local_tenant: read("SITELINK_LOCAL_TENANT"),
@@ -138,6 +180,7 @@ impl Config {
             tenancy,
             kms_key_id: read("SITELINK_KMS_KEY_ID"),
             cursor_keys,
+            aws_timeouts,
         })
     }
 
@@ -298,6 +341,37 @@ mod tests {
         assert_eq!(config.tenancy.claim, "sub");
         assert!(config.tenancy.local_tenant.is_none());
         assert!(config.require_cursor_keys().is_err());
+    }
+
+    #[test]
+    fn aws_timeouts_read_and_checked() {
+        let defaults = config(&[("SITELINK_TABLE_NAME", "t")]).unwrap();
+        assert_eq!(defaults.aws_timeouts.attempt, Duration::from_secs(2));
+        assert_eq!(defaults.aws_timeouts.operation, Duration::from_secs(3));
+
+        let set = config(&[
+            ("SITELINK_TABLE_NAME", "t"),
+            ("SITELINK_AWS_ATTEMPT_TIMEOUT_MS", "500"),
+            ("SITELINK_AWS_TIMEOUT_MS", "1500"),
+        ])
+        .unwrap();
+        assert_eq!(set.aws_timeouts.attempt, Duration::from_millis(500));
+        assert_eq!(set.aws_timeouts.operation, Duration::from_millis(1500));
+
+        let longer_attempt = config(&[
+            ("SITELINK_TABLE_NAME", "t"),
+            ("SITELINK_AWS_ATTEMPT_TIMEOUT_MS", "4000"),
+        ])
+        .unwrap_err();
+        assert_eq!(longer_attempt.name, "SITELINK_AWS_ATTEMPT_TIMEOUT_MS");
+        assert!(longer_attempt.problem.contains("3000 ms"));
+
+        let zero = config(&[
+            ("SITELINK_TABLE_NAME", "t"),
+            ("SITELINK_AWS_TIMEOUT_MS", "0"),
+        ])
+        .unwrap_err();
+        assert_eq!(zero.name, "SITELINK_AWS_TIMEOUT_MS");
     }
 
     #[test]

@@ -37,7 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let config = Config::from_env()?;
         lap("Config::from_env", &mut steps);
 
-        let sdk_config = sitelink_core::app::load_aws_config().await;
+        let sdk_config = sitelink_core::app::load_aws_config(&config.aws_timeouts).await;
         lap("AWS SDK configuration", &mut steps);
 
         let dynamodb = aws_sdk_dynamodb::Client::new(&sdk_config);

@@ -61,6 +61,11 @@ impl Environment {
             ("AWS_SECRET_ACCESS_KEY", "testing"),
             ("AWS_SESSION_TOKEN", "testing"),
             ("AWS_EC2_METADATA_DISABLED", "true"),
+            // moto sometimes stalls for seconds (a TransactWriteItems taking over 3 s was
+            // seen), longer than the production timeouts allow. The bench measures speed,
+            // so it waits those stalls out instead of failing the invocation.
+            ("SITELINK_AWS_ATTEMPT_TIMEOUT_MS", "20000"),
+            ("SITELINK_AWS_TIMEOUT_MS", "25000"),
         ]
         .into_iter()
         .map(|(name, value)| (name.to_owned(), value.to_owned()))
