@@ -5,7 +5,7 @@
 # target/bench/.
 #
 #   bash bench/run.sh              full run: 20 cold starts per function, 1000 warm and
-#                                  200 proxied invocations per scenario (about 17 minutes
+#                                  200 proxied invocations per scenario (about 15 minutes
 #                                  once built, mostly moto serving list queries)
 #   bash bench/run.sh --quick      5 cold starts, 100 warm and 50 proxied invocations
 #   bash bench/run.sh --profiles   also builds link with each release-profile variant
