@@ -59,7 +59,7 @@ impl WebflowConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AwsTimeouts {
     /// How long one attempt may take before the SDK retries it. DynamoDB and Secrets
-    /// Manager calls normally take milliseconds, even with a cold TLS handshake.
+    /// Manager calls normally take milliseconds, so the default leaves a wide margin.
     pub attempt: Duration,
     /// How long one call may take, retries included, before it fails as a `503`.
     /// NOTE: several hung calls in one request, after a slow Webflow response, can still
@@ -158,7 +158,8 @@ impl Config {
             return Err(ConfigError::new(
                 "SITELINK_AWS_ATTEMPT_TIMEOUT_MS",
                 format!(
-                    "must not exceed SITELINK_AWS_TIMEOUT_MS ({} ms), which includes every attempt",
+                    "({} ms, default 2000) must not exceed SITELINK_AWS_TIMEOUT_MS ({} ms, default 3000), which includes every attempt",
+                    aws_timeouts.attempt.as_millis(),
                     aws_timeouts.operation.as_millis()
                 ),
             ));
