@@ -9,9 +9,8 @@ use sitelink_core::config::SweepConfig;
 use sitelink_core::operations::{SweepReport, sweep_orphans};
 use sitelink_core::{App, Config};
 
-// Lambda hands a process one event at a time, so one thread does all the work: a
-// multi-threaded runtime only adds worker threads to start and cross-thread wake-ups to
-// every downstream call (measured in BENCHMARKS.md).
+// Lambda hands a process one event at a time, so one thread does all the work, as in the
+// HTTP functions.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     sitelink_core::logging::init();

@@ -155,12 +155,15 @@ impl Config {
             aws_timeouts.operation = parse_millis("SITELINK_AWS_TIMEOUT_MS", &value)?;
         }
         if aws_timeouts.attempt > aws_timeouts.operation {
+            let defaults = AwsTimeouts::default();
             return Err(ConfigError::new(
                 "SITELINK_AWS_ATTEMPT_TIMEOUT_MS",
                 format!(
-                    "({} ms, default 2000) must not exceed SITELINK_AWS_TIMEOUT_MS ({} ms, default 3000), which includes every attempt",
+                    "({} ms, default {}) must not exceed SITELINK_AWS_TIMEOUT_MS ({} ms, default {}), which includes every attempt",
                     aws_timeouts.attempt.as_millis(),
-                    aws_timeouts.operation.as_millis()
+                    defaults.attempt.as_millis(),
+                    aws_timeouts.operation.as_millis(),
+                    defaults.operation.as_millis()
                 ),
             ));
         }

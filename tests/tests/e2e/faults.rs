@@ -230,8 +230,8 @@ async fn secret_scheduled_for_deletion_is_409() {
     assert_eq!(reply.json["code"], "secret_missing");
 }
 
-/// Accepts TCP connections on 127.0.0.1 and never responds, like a peer that stopped
-/// responding. Returns its URL; the listener lives as long as the test process.
+/// Accepts TCP connections on 127.0.0.1 and never responds, like a hung peer. Returns its
+/// URL; the listener lives as long as the test process.
 fn silent_endpoint() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a local port");
     let url = format!("http://{}", listener.local_addr().unwrap());

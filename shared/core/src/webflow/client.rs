@@ -153,9 +153,9 @@ const MIN_ATTEMPT_TIME: Duration = Duration::from_millis(200);
 /// The Webflow client could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientBuildError {
-    #[error("cannot configure TLS for the Webflow client: {0}")]
+    #[error("failed to configure TLS for the Webflow client: {0}")]
     Tls(#[from] rustls::Error),
-    #[error("cannot build the Webflow HTTP client: {0}")]
+    #[error("failed to build the Webflow HTTP client: {0}")]
     Http(#[from] reqwest::Error),
 }
 
@@ -163,10 +163,10 @@ pub enum ClientBuildError {
 /// `webpki-roots`.
 ///
 /// reqwest's own rustls set-up reads and parses the system's CA bundle when the client is
-/// built, which measured 1 to 2 ms of every cold start (see BENCHMARKS.md); the compiled-in
-/// roots cost microseconds. The roots change only with the crate, so `cargo update -p
-/// webpki-roots` refreshes them.
-pub(crate) fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
+/// built. That took 2.2 ms of each cold start on the benchmark machine (BENCHMARKS.md),
+/// and the compiled-in roots take microseconds. They change only with the crate, so
+/// `cargo update -p webpki-roots` refreshes them.
+fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
     let roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
